@@ -1,0 +1,1 @@
+namespace WecomPS.Testing { internal static class Placeholder { } }

@@ -1,0 +1,1 @@
+namespace WecomPS { internal static class Placeholder { } }
