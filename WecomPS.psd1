@@ -1,0 +1,32 @@
+@{
+    RootModule           = 'module/WecomPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f1d8c1e-3b7a-4c53-9a55-2f3d0e6b9a41'
+    Author               = 'WecomPS contributors'
+    CompanyName          = 'WecomPS'
+    Copyright            = '(c) WecomPS contributors. MIT License.'
+    Description          = 'WeCom (Enterprise WeChat) AI-bot long-connection client: connect a bot, receive messages as pipeline objects, reply, stream, send markdown, cards and files.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('module/WecomPS.Format.ps1xml')
+    TypesToProcess       = @('module/WecomPS.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-WecomBot'
+        'Disconnect-WecomBot'
+        'Get-WecomSession'
+        'Receive-WecomMessage'
+        'Send-WecomFile'
+        'Send-WecomMessage'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('WeCom', 'WeChat', 'WeWork', 'EnterpriseWeChat', 'Bot', 'Chat', 'WebSocket', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/wecomps/WecomPS'
+            LicenseUri   = 'https://github.com/wecomps/WecomPS/blob/main/LICENSE'
+            ReleaseNotes = 'First release: Connect-WecomBot, Receive-WecomMessage, Send-WecomMessage, Send-WecomFile, Disconnect-WecomBot, Get-WecomSession.'
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using WecomPS.Session;
+
+namespace WecomPS.Cmdlets
+{
+    [Cmdlet(VerbsCommunications.Connect, "WecomBot", DefaultParameterSetName = EnvironmentSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(WecomSession))]
+    public sealed class ConnectWecomBotCommand : WecomCmdlet
+    {
+        private const string SecretSet = "Secret";
+        private const string CredentialSet = "Credential";
+        private const string EnvironmentSet = "Environment";
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string BotId { get; set; }
+
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = SecretSet)]
+        [SecureStringTransformation]
+        [ValidateNotNull]
+        public SecureString Secret { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = CredentialSet)]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential Credential { get; set; }
+
+        [Parameter] [ValidateNotNullOrEmpty] public string Name { get; set; }
+
+        [Parameter] [ValidateNotNull] public Uri Endpoint { get; set; } = WecomSessionOptions.DefaultEndpoint;
+
+        [Parameter] [ValidateRange(1, 600)] public int TimeoutSec { get; set; } = 10;
+
+        [Parameter] [ValidateRange(1, 3600)] public int HeartbeatIntervalSec { get; set; } = 30;
+
+        [Parameter] [ValidateRange(1, 3600)] public int AckTimeoutSec { get; set; } = 15;
+
+        [Parameter] [ValidateRange(1, 10_000_000)] public int InboxCapacity { get; set; } = 10000;
+
+        [Parameter] [ValidateRange(-1, int.MaxValue)] public int MaxReconnectAttempts { get; set; } = -1;
+
+        [Parameter] [ValidateRange(1, 3600)] public int ReconnectDelayMaxSec { get; set; } = 30;
+
+        [Parameter] [ValidateRange(0, 10_000)] public int SendsPerMinute { get; set; } = 30;
+
+        [Parameter] public Uri Proxy { get; set; }
+
+        [Parameter] [Credential] public PSCredential ProxyCredential { get; set; }
+
+        [Parameter] public SwitchParameter SkipCertificateCheck { get; set; }
+
+        [Parameter] [ValidateNotNullOrEmpty] public string CertificateThumbprint { get; set; }
+
+        [Parameter] public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var options = BuildOptions();
+            if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != "wss" && Endpoint.Scheme != "ws"))
+                ThrowError("WecomInvalidEndpoint", ErrorCategory.InvalidArgument, "-Endpoint must be a ws:// or wss:// URI; got '" + Endpoint + "'.", Endpoint);
+            if (SecureStringTransformationAttribute.WasPlainText(Secret))
+                WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer (Get-Secret ...) or Read-Host -AsSecureString.");
+
+            string target = "bot " + options.BotId + " at " + options.Endpoint;
+            if (!ShouldProcess(target, "Connect")) return;
+
+            var existing = SessionStore.Get(options.Name ?? options.BotId);
+            if (existing != null)
+            {
+                WriteVerbose("Replacing session '" + existing.Name + "': closing its connection first.");
+                SessionStore.Remove(existing);
+                Await(existing.DisconnectAsync());
+            }
+
+            var session = new WecomSession(options);
+            using (session.AttachLog(this))
+            {
+                try
+                {
+                    Await(session.ConnectAsync(StopToken));
+                }
+                catch (PipelineStoppedException) { session.Dispose(); throw; }
+                catch (OperationCanceledException) { session.Dispose(); throw new PipelineStoppedException(); }
+                catch (Exception e)
+                {
+                    session.Dispose();
+                    ThrowWecomError(e, target);
+                }
+                SessionStore.Add(session);
+            }
+            if (PassThru) WriteObject(session);
+        }
+
+        private WecomSessionOptions BuildOptions()
+        {
+            string botId = BotId;
+            SecureString secret = Secret;
+            if (ParameterSetName == CredentialSet)
+            {
+                botId = Credential.UserName;
+                secret = Credential.Password;
+            }
+            else if (ParameterSetName == EnvironmentSet)
+            {
+                botId = Environment.GetEnvironmentVariable("WECOM_BOT_ID");
+                var plain = Environment.GetEnvironmentVariable("WECOM_BOT_SECRET");
+                if (string.IsNullOrEmpty(botId) || string.IsNullOrEmpty(plain))
+                    ThrowError("WecomMissingCredentials", ErrorCategory.InvalidArgument,
+                        "No credentials: pass -BotId and -Secret, or -Credential, or set the WECOM_BOT_ID and WECOM_BOT_SECRET environment variables.", null);
+                secret = new SecureString();
+                foreach (var c in plain) secret.AppendChar(c);
+                secret.MakeReadOnly();
+                WriteVerbose("Using the bot id and secret from WECOM_BOT_ID / WECOM_BOT_SECRET.");
+            }
+            if (string.IsNullOrEmpty(botId))
+                ThrowError("WecomMissingCredentials", ErrorCategory.InvalidArgument, "The bot id is empty.", null);
+            if (secret == null || secret.Length == 0)
+                ThrowError("WecomMissingCredentials", ErrorCategory.InvalidArgument, "The secret is empty.", botId);
+
+            IWebProxy proxy = null;
+            if (Proxy != null)
+            {
+                proxy = new WebProxy(Proxy);
+                if (ProxyCredential != null) proxy.Credentials = ProxyCredential.GetNetworkCredential();
+            }
+            return new WecomSessionOptions
+            {
+                BotId = botId,
+                Secret = secret,
+                Name = Name,
+                Endpoint = Endpoint,
+                ConnectTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                HeartbeatInterval = TimeSpan.FromSeconds(HeartbeatIntervalSec),
+                AckTimeout = TimeSpan.FromSeconds(AckTimeoutSec),
+                InboxCapacity = InboxCapacity,
+                MaxReconnectAttempts = MaxReconnectAttempts,
+                ReconnectDelayMax = TimeSpan.FromSeconds(ReconnectDelayMaxSec),
+                SendsPerMinute = SendsPerMinute,
+                Proxy = proxy,
+                SkipCertificateCheck = SkipCertificateCheck,
+                CertificateThumbprint = CertificateThumbprint,
+            };
+        }
+    }
+}

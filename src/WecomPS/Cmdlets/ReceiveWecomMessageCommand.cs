@@ -1,0 +1,110 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using WecomPS.Messages;
+using WecomPS.Session;
+
+namespace WecomPS.Cmdlets
+{
+    [Cmdlet(VerbsCommunications.Receive, "WecomMessage")]
+    [OutputType(typeof(WecomMessage))]
+    public sealed class ReceiveWecomMessageCommand : WecomSessionCmdlet
+    {
+        /// <summary>Keep waiting for messages as they arrive (until -Count, -Timeout or Ctrl+C).</summary>
+        [Parameter] public SwitchParameter Wait { get; set; }
+
+        /// <summary>Stop after this many messages.</summary>
+        [Parameter] [ValidateRange(1, int.MaxValue)] public int Count { get; set; }
+
+        /// <summary>With -Wait: stop after this many seconds.</summary>
+        [Parameter] [Alias("TimeoutSec")] [ValidateRange(0, int.MaxValue)] public double Timeout { get; set; }
+
+        [Parameter] [ArgumentCompleter(typeof(MsgTypeCompleter))] public string[] MsgType { get; set; }
+
+        [Parameter] [ArgumentCompleter(typeof(ChatIdCompleter))] public string[] ChatId { get; set; }
+
+        [Parameter] [ValidateSet("single", "group")] public string ChatType { get; set; }
+
+        [Parameter] [ArgumentCompleter(typeof(EventTypeCompleter))] public string[] EventType { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var session = ResolveSession();
+            Func<WecomMessage, bool> filter = BuildFilter();
+            var deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? DateTime.UtcNow.AddSeconds(Timeout) : (DateTime?)null;
+            int emitted = 0;
+            using (session.Inbox.OnAdded(Wake))
+            {
+                while (true)
+                {
+                    WarnAboutDrops(session);
+                    while ((Count == 0 || emitted < Count) && session.Inbox.TryTake(filter, out var message))
+                    {
+                        WriteObject(ToPipelineObject(message));
+                        emitted++;
+                    }
+                    if (Count > 0 && emitted >= Count) break;
+                    if (!Wait) break;
+                    var state = session.State;
+                    if (state == WecomSessionState.Superseded || state == WecomSessionState.Failed || state == WecomSessionState.Disconnected)
+                    {
+                        // Everything queued was emitted above: say why the wait ends.
+                        WriteError(ErrorFor(session.Unavailable(), session));
+                        break;
+                    }
+                    var left = deadline.HasValue ? deadline.Value - DateTime.UtcNow : TimeSpan.FromSeconds(1);
+                    if (left <= TimeSpan.Zero) break;
+                    // Wake on a new message; re-check the session state at least once a second.
+                    if (!WaitForWork(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1))) throw new PipelineStoppedException();
+                }
+            }
+            DetachLog();
+        }
+
+        private void WarnAboutDrops(WecomSession session)
+        {
+            var dropped = session.Inbox.TakeUnreportedDrops();
+            if (dropped > 0)
+                WriteWarning("The inbox of session '" + session.Name + "' was full (" + session.InboxCapacity + "): " + dropped +
+                             " oldest message(s) were dropped. Receive more often or raise -InboxCapacity.");
+        }
+
+        private Func<WecomMessage, bool> BuildFilter()
+        {
+            if (MsgType == null && ChatId == null && ChatType == null && EventType == null) return null;
+            return m =>
+                (MsgType == null || MsgType.Any(t => string.Equals(t, m.MsgType, StringComparison.OrdinalIgnoreCase))) &&
+                (ChatId == null || ChatId.Contains(m.ChatId, StringComparer.Ordinal)) &&
+                (ChatType == null || string.Equals(ChatType, m.ChatType, StringComparison.OrdinalIgnoreCase)) &&
+                (EventType == null || (m is WecomEvent e && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
+        }
+
+        /// <summary>Wraps the message so format views and filters can rely on its PSTypeName.</summary>
+        internal static PSObject ToPipelineObject(WecomMessage message)
+        {
+            var pso = PSObject.AsPSObject(message);
+            var name = message.PSTypeName;
+            if (pso.TypeNames.Count == 0 || pso.TypeNames[0] != name)
+            {
+                pso.TypeNames.Insert(0, name);
+                if (message is WecomEvent) pso.TypeNames.Insert(1, "WecomPS.Event");
+                else pso.TypeNames.Insert(1, "WecomPS.Message");
+            }
+            return pso;
+        }
+    }
+
+    public sealed class MsgTypeCompleter : IArgumentCompleter
+    {
+        private static readonly string[] Types = { "text", "image", "mixed", "voice", "file", "video", "event" };
+        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string c, string p, string word, System.Management.Automation.Language.CommandAst a, System.Collections.IDictionary f) =>
+            Types.Where(t => t.StartsWith(word ?? "", StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
+    }
+
+    public sealed class EventTypeCompleter : IArgumentCompleter
+    {
+        private static readonly string[] Types = { "enter_chat", "template_card_event", "feedback_event", "disconnected_event" };
+        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string c, string p, string word, System.Management.Automation.Language.CommandAst a, System.Collections.IDictionary f) =>
+            Types.Where(t => t.StartsWith(word ?? "", StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
+    }
+}

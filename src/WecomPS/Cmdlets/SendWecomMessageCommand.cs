@@ -1,0 +1,149 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using WecomPS.Messages;
+using WecomPS.Protocol;
+using WecomPS.Session;
+
+namespace WecomPS.Cmdlets
+{
+    [Cmdlet(VerbsCommunications.Send, "WecomMessage", DefaultParameterSetName = ChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(WecomSendResult))]
+    public sealed class SendWecomMessageCommand : WecomSessionCmdlet
+    {
+        private const string ChatSet = "Chat";
+        private const string ReplySet = "Reply";
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ChatSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ChatIdCompleter))]
+        public string[] ChatId { get; set; }
+
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        [Alias("Text", "Markdown")]
+        public string Content { get; set; }
+
+        [Parameter(ParameterSetName = ChatSet)]
+        [ValidateSet("single", "group")]
+        public string ChatType { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public WecomMessage ReplyTo { get; set; }
+
+        /// <summary>Each pipeline input is an update of one streaming reply; finish when the pipeline ends.</summary>
+        [Parameter(ParameterSetName = ReplySet)] public SwitchParameter Stream { get; set; }
+
+        /// <summary>When the reply is refused (window passed, already answered), send it to the same chat instead.</summary>
+        [Parameter(ParameterSetName = ReplySet)] public SwitchParameter FallbackToSend { get; set; }
+
+        [Parameter] [ValidateLength(1, 256)] public string Feedback { get; set; }
+
+        [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; }
+
+        [Parameter] public SwitchParameter PassThru { get; set; }
+
+        private StreamReply _stream;
+        private WecomMessage _streamTarget;
+
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            if (ParameterSetName == ChatSet) { SendToChats(session); return; }
+            if (Stream) { AppendToStream(session); return; }
+            Reply(session);
+        }
+
+        private void SendToChats(WecomSession session)
+        {
+            var timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+            foreach (var chat in ChatId)
+            {
+                if (!ShouldProcess("chat " + chat, "Send markdown (" + ContentSplitter.ByteCount(Content) + " bytes)")) continue;
+                try
+                {
+                    var results = Await(MessageSender.SendMarkdownAsync(session, chat, Content, MessageSender.ChatTypeCode(ChatType), Feedback, StopToken, timeout));
+                    if (PassThru) WriteObject(results, true);
+                }
+                catch (PipelineStoppedException) { throw; }
+                catch (Exception e) { WriteWecomError(e, chat); }
+            }
+        }
+
+        private void Reply(WecomSession session)
+        {
+            var what = ReplyTo is EnterChatEvent ? "Send welcome reply" : "Reply";
+            if (!ShouldProcess(Describe(ReplyTo), what + " (" + ContentSplitter.ByteCount(Content) + " bytes)")) return;
+            try
+            {
+                var results = Await(MessageSender.ReplyTextAsync(session, ReplyTo, Content, Feedback, StopToken));
+                if (PassThru) WriteObject(results, true);
+            }
+            catch (WecomCommandException e) when (FallbackToSend && IsReplyRefusal(e.ErrCode))
+            {
+                WriteWarning("The reply was refused (" + e.ErrorId + ", errcode " + e.ErrCode + "); sending it to " + ReplyTo.ChatId + " as a new message instead.");
+                try
+                {
+                    var results = Await(MessageSender.SendMarkdownAsync(session, ReplyTo.ChatId, Content, MessageSender.ChatTypeCode(ReplyTo.ChatType), Feedback, StopToken));
+                    if (PassThru) WriteObject(results, true);
+                }
+                catch (PipelineStoppedException) { throw; }
+                catch (Exception e2) { WriteWecomError(e2, ReplyTo); }
+            }
+            catch (PipelineStoppedException) { throw; }
+            catch (Exception e) { WriteWecomError(e, ReplyTo); }
+        }
+
+        private static bool IsReplyRefusal(int errCode) =>
+            errCode == WecomErrorCodes.ReplyExpired || errCode == WecomErrorCodes.InvalidReqId || errCode == WecomErrorCodes.AlreadyResponded;
+
+        private void AppendToStream(WecomSession session)
+        {
+            if (_stream == null)
+            {
+                if (!ShouldProcess(Describe(ReplyTo), "Stream a reply")) return;
+                try { _stream = new StreamReply(session, ReplyTo, Feedback, StopToken); _streamTarget = ReplyTo; }
+                catch (Exception e) { ThrowWecomError(e, ReplyTo); }
+            }
+            else if (!ReferenceEquals(ReplyTo, _streamTarget) && ReplyTo.ReqId != _streamTarget.ReqId)
+            {
+                WriteError("WecomStreamTargetChanged", ErrorCategory.InvalidArgument, "-Stream sends one reply; a different -ReplyTo message arrived in the same pipeline and was ignored.", ReplyTo);
+                return;
+            }
+            _stream.Append(Content ?? "");
+            Drain();
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_stream != null)
+            {
+                try
+                {
+                    var results = Await(_stream.FinishAsync(StopToken));
+                    if (PassThru) WriteObject(results, true);
+                }
+                catch (PipelineStoppedException) { throw; }
+                catch (Exception e) { WriteWecomError(e, _streamTarget); }
+                _stream = null;
+            }
+            base.EndProcessing();
+        }
+
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            // Ctrl+C: close the stream so no bubble is left spinning (bounded; nothing is written from this thread).
+            var stream = Interlocked.Exchange(ref _stream, null);
+            if (stream == null) return;
+            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+            {
+                try { stream.FinishAsync(cts.Token).Wait(TimeSpan.FromSeconds(6)); } catch { }
+            }
+        }
+
+        private static string Describe(WecomMessage m) => "message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId;
+    }
+}

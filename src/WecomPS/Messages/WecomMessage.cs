@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+
+namespace WecomPS.Messages
+{
+    /// <summary>
+    /// An inbound message or event (<c>aibot_msg_callback</c> / <c>aibot_event_callback</c>), as a pipeline object.
+    /// Subclasses add the fields of each msgtype; <see cref="RawBody"/> keeps everything, unknown fields included.
+    /// </summary>
+    public class WecomMessage
+    {
+        public string MsgId { get; internal set; }
+        /// <summary>text, image, mixed, voice, file, video, event, or whatever the server sent.</summary>
+        public string MsgType { get; internal set; }
+        /// <summary>single or group.</summary>
+        public string ChatType { get; internal set; }
+        /// <summary>The group's chatid, or the sender's userid in a single chat: a proactive send to it reaches the conversation.</summary>
+        public string ChatId { get; internal set; }
+        public string UserId { get; internal set; }
+        /// <summary>Text of text and voice messages, joined text of mixed ones; null for media.</summary>
+        public string Content { get; internal set; }
+        /// <summary>The callback's req_id: replies travel under it.</summary>
+        public string ReqId { get; internal set; }
+        public DateTimeOffset ReceivedAt { get; internal set; }
+        public DateTimeOffset? CreateTime { get; internal set; }
+        public string AibotId { get; internal set; }
+        public string ResponseUrl { get; internal set; }
+        public string Cmd { get; internal set; }
+        /// <summary>The quoted message, when the user quoted one.</summary>
+        public QuotedMessage Quote { get; internal set; }
+        /// <summary>The name of the session that received it.</summary>
+        public string SessionName { get; internal set; }
+        /// <summary>The callback's <c>body</c> as JSON text (aes keys included: treat it as sensitive).</summary>
+        public string RawBody { get; internal set; }
+
+        /// <summary>The stable PowerShell type name (<c>WecomPS.Message.Text</c>, <c>WecomPS.Event.EnterChat</c>...).</summary>
+        public virtual string PSTypeName => "WecomPS.Message." + Pascal(MsgType);
+
+        public bool IsEvent => this is WecomEvent;
+
+        /// <summary>The body as a JsonElement, for fields no property exposes.</summary>
+        public JsonElement GetBody()
+        {
+            using (var doc = JsonDocument.Parse(RawBody ?? "{}")) return doc.RootElement.Clone();
+        }
+
+        public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (Content ?? "");
+
+        internal static string Pascal(string s)
+        {
+            if (string.IsNullOrEmpty(s)) return "Unknown";
+            var parts = s.Split('_');
+            var sb = new System.Text.StringBuilder();
+            foreach (var p in parts) if (p.Length > 0) sb.Append(char.ToUpperInvariant(p[0])).Append(p.Substring(1));
+            return sb.ToString();
+        }
+    }
+
+    public class TextMessage : WecomMessage { }
+
+    public class VoiceMessage : WecomMessage { }
+
+    /// <summary>image, file or video: an encrypted download at <see cref="Url"/> (valid about 5 minutes).</summary>
+    public class MediaMessage : WecomMessage
+    {
+        public string Url { get; internal set; }
+        /// <summary>The AES-256 key for <see cref="Url"/>. Sensitive: not shown by the default views.</summary>
+        public string AesKey { get; internal set; }
+        /// <summary>A file name when the server sends one (not documented); else null.</summary>
+        public string FileName { get; internal set; }
+        public long? FileSize { get; internal set; }
+        public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (FileName ?? FrameRedactorUrl(Url));
+        private static string FrameRedactorUrl(string url) => Protocol.FrameRedactor.RedactUrl(url);
+    }
+
+    public class ImageMessage : MediaMessage { }
+    public class FileMessage : MediaMessage { }
+    public class VideoMessage : MediaMessage { }
+
+    public class MixedMessage : WecomMessage
+    {
+        public IReadOnlyList<MixedItem> Items { get; internal set; } = Array.Empty<MixedItem>();
+        public IEnumerable<MixedItem> Images { get { foreach (var i in Items) if (i.MsgType == "image") yield return i; } }
+    }
+
+    public sealed class MixedItem
+    {
+        public string MsgType { get; internal set; }
+        public string Content { get; internal set; }
+        public string Url { get; internal set; }
+        public string AesKey { get; internal set; }
+        public override string ToString() => MsgType == "text" ? Content : "[" + MsgType + "]";
+    }
+
+    public sealed class QuotedMessage
+    {
+        public string MsgType { get; internal set; }
+        public string Content { get; internal set; }
+        public string Url { get; internal set; }
+        public string AesKey { get; internal set; }
+        public IReadOnlyList<MixedItem> Items { get; internal set; }
+        public override string ToString() => Content ?? "[" + MsgType + "]";
+    }
+
+    /// <summary>A message type this module does not know yet: still delivered, with its raw body.</summary>
+    public class UnknownMessage : WecomMessage
+    {
+        public override string PSTypeName => "WecomPS.Message.Unknown";
+    }
+}

@@ -1,1 +1,0 @@
-namespace WecomPS { internal static class Placeholder { } }

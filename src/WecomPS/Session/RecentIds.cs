@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+
+namespace WecomPS.Session
+{
+    /// <summary>
+    /// The msgids accepted recently: at least the last <c>capacity</c> ids, and every id younger than <c>window</c>
+    /// (the server redelivers; protocol.md §4.1). Redeliveries are dropped so scripts never dedup themselves.
+    /// </summary>
+    public sealed class RecentIds
+    {
+        private readonly Dictionary<string, DateTime> _seen = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        private readonly Queue<KeyValuePair<string, DateTime>> _order = new Queue<KeyValuePair<string, DateTime>>();
+        private readonly int _capacity;
+        private readonly TimeSpan _window;
+        private readonly Func<DateTime> _clock;
+
+        public RecentIds(int capacity, TimeSpan window, Func<DateTime> clock = null)
+        {
+            _capacity = Math.Max(1, capacity); _window = window; _clock = clock ?? (() => DateTime.UtcNow);
+        }
+
+        /// <summary>True the first time an id is seen within the window; false for a redelivery.</summary>
+        public bool TryAccept(string id)
+        {
+            if (string.IsNullOrEmpty(id)) return true;
+            var now = _clock();
+            lock (_seen)
+            {
+                // Forget an id only when both limits agree: beyond capacity AND older than the window.
+                while (_order.Count > _capacity && now - _order.Peek().Value > _window)
+                {
+                    var old = _order.Dequeue();
+                    if (_seen.TryGetValue(old.Key, out var at) && at == old.Value) _seen.Remove(old.Key);
+                }
+                if (_seen.ContainsKey(id)) return false;
+                _seen[id] = now;
+                _order.Enqueue(new KeyValuePair<string, DateTime>(id, now));
+                return true;
+            }
+        }
+
+        public int Count { get { lock (_seen) return _seen.Count; } }
+    }
+}

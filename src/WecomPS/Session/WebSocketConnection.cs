@@ -1,0 +1,146 @@
+using System;
+using System.Buffers;
+using System.Net.Security;
+using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace WecomPS.Session
+{
+    /// <summary>
+    /// One WebSocket to the server: opens it, serializes sends (a ClientWebSocket allows one at a time) and reads
+    /// whole text messages into a reused buffer, handing each to <c>onFrame</c> on the reader task.
+    /// </summary>
+    internal sealed class WebSocketConnection : IDisposable
+    {
+        private readonly ClientWebSocket _socket = new ClientWebSocket();
+        private readonly SemaphoreSlim _sendLock = new SemaphoreSlim(1, 1);
+        private readonly CancellationTokenSource _life = new CancellationTokenSource();
+        private int _closed;
+
+        public int Generation { get; }
+        public Task ReaderTask { get; private set; }
+        public bool IsOpen => _socket.State == WebSocketState.Open && _closed == 0;
+
+        public WebSocketConnection(int generation) { Generation = generation; }
+
+        public async Task OpenAsync(WecomSessionOptions options, CancellationToken ct)
+        {
+            _socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+            if (options.Proxy != null) _socket.Options.Proxy = options.Proxy;
+            ApplyCertificatePolicy(options);
+            await _socket.ConnectAsync(options.Endpoint, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Starts the reader. <paramref name="onFrame"/> gets each text message; <paramref name="onClosed"/> once, with why.</summary>
+        public void StartReading(Action<ArraySegment<byte>> onFrame, Action<string, Exception> onClosed)
+        {
+            ReaderTask = Task.Run(() => ReadLoopAsync(onFrame, onClosed));
+        }
+
+        private async Task ReadLoopAsync(Action<ArraySegment<byte>> onFrame, Action<string, Exception> onClosed)
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            string reason = "the connection closed";
+            Exception error = null;
+            try
+            {
+                while (!_life.IsCancellationRequested)
+                {
+                    int count = 0;
+                    WebSocketReceiveResult result;
+                    do
+                    {
+                        if (count == buffer.Length)
+                        {
+                            var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                            Buffer.BlockCopy(buffer, 0, bigger, 0, count);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = bigger;
+                        }
+                        result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), _life.Token).ConfigureAwait(false);
+                        count += result.Count;
+                    } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        reason = "the server closed the connection (" + (result.CloseStatus?.ToString() ?? "no status") +
+                                 (string.IsNullOrEmpty(result.CloseStatusDescription) ? "" : ": " + result.CloseStatusDescription) + ")";
+                        try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).ConfigureAwait(false); } catch { }
+                        break;
+                    }
+                    if (result.MessageType == WebSocketMessageType.Text) onFrame(new ArraySegment<byte>(buffer, 0, count));
+                }
+            }
+            catch (OperationCanceledException) when (_life.IsCancellationRequested) { reason = "closed by the client"; }
+            catch (Exception e) { reason = "the connection failed: " + e.Message; error = e; }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                Interlocked.Exchange(ref _closed, 1);
+                onClosed(reason, error);
+            }
+        }
+
+        public async Task SendAsync(ArraySegment<byte> utf8, CancellationToken ct)
+        {
+            await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (!IsOpen) throw new ConnectionLostException("the connection is not open");
+                await _socket.SendAsync(utf8, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+            }
+            finally { _sendLock.Release(); }
+        }
+
+        /// <summary>A clean close handshake, bounded in time; the reader ends by itself.</summary>
+        public async Task CloseAsync(TimeSpan timeout)
+        {
+            if (Interlocked.Exchange(ref _closed, 1) != 0 && _socket.State != WebSocketState.Open) { Abort(); return; }
+            try
+            {
+                using (var cts = new CancellationTokenSource(timeout))
+                {
+                    if (_socket.State == WebSocketState.Open)
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token).ConfigureAwait(false);
+                    var reader = ReaderTask;
+                    if (reader != null) await Task.WhenAny(reader, Task.Delay(timeout)).ConfigureAwait(false);
+                }
+            }
+            catch { }
+            finally { Abort(); }
+        }
+
+        /// <summary>Drops the socket at once (dead links, takeover): no handshake.</summary>
+        public void Abort()
+        {
+            Interlocked.Exchange(ref _closed, 1);
+            try { _life.Cancel(); } catch (ObjectDisposedException) { }
+            try { _socket.Abort(); } catch { }
+        }
+
+        public void Dispose()
+        {
+            Abort();
+            _socket.Dispose();
+        }
+
+        private void ApplyCertificatePolicy(WecomSessionOptions options)
+        {
+            if (!options.SkipCertificateCheck && string.IsNullOrEmpty(options.CertificateThumbprint)) return;
+            RemoteCertificateValidationCallback callback = (sender, cert, chain, errors) =>
+            {
+                if (options.SkipCertificateCheck) return true;
+                if (errors == SslPolicyErrors.None) return true;
+                var c2 = cert as X509Certificate2 ?? (cert != null ? new X509Certificate2(cert) : null);
+                return c2 != null && string.Equals(c2.Thumbprint, options.CertificateThumbprint.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
+            };
+            // ClientWebSocketOptions.RemoteCertificateValidationCallback exists on .NET Core 2.1+ but not in
+            // netstandard2.0's surface; set it where the runtime has it.
+            var prop = typeof(ClientWebSocketOptions).GetProperty("RemoteCertificateValidationCallback");
+            if (prop != null) prop.SetValue(_socket.Options, callback);
+            else throw new PlatformNotSupportedException("This runtime cannot set a per-connection certificate policy; use PowerShell 7.");
+        }
+    }
+}

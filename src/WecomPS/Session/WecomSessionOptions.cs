@@ -1,0 +1,40 @@
+using System;
+using System.Net;
+using System.Security;
+
+namespace WecomPS.Session
+{
+    /// <summary>Everything a session needs to connect and behave. The secret stays a SecureString.</summary>
+    public sealed class WecomSessionOptions
+    {
+        public static readonly Uri DefaultEndpoint = new Uri("wss://openws.work.weixin.qq.com");
+
+        public string BotId { get; set; }
+        public SecureString Secret { get; set; }
+        public string Name { get; set; }
+        public Uri Endpoint { get; set; } = DefaultEndpoint;
+        /// <summary>Time for the socket to open and the subscribe ack to arrive.</summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+        /// <summary>Default wait for an ack of a command (replies, sends, upload steps).</summary>
+        public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+        public int InboxCapacity { get; set; } = 10000;
+        /// <summary>-1: never give up (the default).</summary>
+        public int MaxReconnectAttempts { get; set; } = -1;
+        public TimeSpan ReconnectDelayBase { get; set; } = TimeSpan.FromSeconds(1);
+        public TimeSpan ReconnectDelayMax { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>Per-conversation pacing (protocol.md §8: 30/min and 1000/h); 0 turns a window off.</summary>
+        public int SendsPerMinute { get; set; } = 30;
+        public int SendsPerHour { get; set; } = 1000;
+        public int DedupCapacity { get; set; } = 10000;
+        public TimeSpan DedupWindow { get; set; } = TimeSpan.FromHours(24);
+        public IWebProxy Proxy { get; set; }
+        public bool SkipCertificateCheck { get; set; }
+        public string CertificateThumbprint { get; set; }
+
+        public WecomSessionOptions Clone() => (WecomSessionOptions)MemberwiseClone();
+
+        /// <summary>The time without any frame after which the socket is declared dead: two intervals plus a margin.</summary>
+        public TimeSpan DeadAfter => TimeSpan.FromTicks(HeartbeatInterval.Ticks * 2 + Math.Min(HeartbeatInterval.Ticks / 2, TimeSpan.FromSeconds(10).Ticks));
+    }
+}
