@@ -1,0 +1,121 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages WecomPS.
+.DESCRIPTION
+    Tasks:
+      Build    (default) compile and stage the module under module/, generate help from docs/.
+      Test     Build, then the xunit suite (dotnet test) and the Pester suite under this pwsh; fails if either fails.
+               Its last line is "N passed, M failed" summed over both suites.
+      Demo     Build, then run samples/DemoBot.ps1 against the in-process WeCom double (no credentials needed).
+      Docs     Generate module/en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/.
+      Package  Build Release, then make out/WecomPS (a folder Publish-Module accepts) and out/WecomPS.<ver>.nupkg.
+      Bench    Run the benchmarks under bench/ and print their figures.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package', 'Bench')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Debug'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$PesterVersion = '5.9.1'   # pinned in build/tools.proj too
+
+function Write-Step([string] $text) { Write-Host "==> $text" -ForegroundColor Cyan }
+
+function Invoke-Native([string] $what, [scriptblock] $command) {
+    & $command
+    if ($LASTEXITCODE -ne 0) { throw "$what failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Build {
+    Write-Step "Build ($Configuration)"
+    Invoke-Native 'dotnet build' { dotnet build (Join-Path $root 'WecomPS.sln') -c $Configuration --nologo -v:q -clp:ErrorsOnly }
+    Invoke-Docs
+}
+
+function Invoke-Docs {
+    $generator = Join-Path $root 'build/New-MamlHelp.ps1'
+    if (Test-Path $generator) {
+        Write-Step 'Help from docs/'
+        & $generator -DocsPath (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $root 'module/en-US')
+    }
+}
+
+function Get-PesterModulePath {
+    Invoke-Native 'restore of the pinned tools' { dotnet restore (Join-Path $root 'build/tools.proj') --nologo -v:q }
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $path = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $path)) { throw "Pester $PesterVersion was not restored to $path." }
+    $path
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $root 'out/test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+
+    Write-Step 'xunit (dotnet test)'
+    dotnet test (Join-Path $root 'WecomPS.sln') -c $Configuration --no-build --nologo -v:q --logger 'trx' --results-directory $results
+    $xunitExit = $LASTEXITCODE
+    $xPassed = 0; $xFailed = 0
+    foreach ($trx in Get-ChildItem $results -Filter *.trx -Recurse) {
+        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $xPassed += [int]$counters.passed
+        $xFailed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+    }
+    if ($xunitExit -ne 0 -and $xFailed -eq 0) { $xFailed = 1 }   # the run itself broke
+
+    Write-Step "Pester $PesterVersion under PowerShell $($PSVersionTable.PSVersion)"
+    Import-Module (Get-PesterModulePath) -Force
+    $config = New-PesterConfiguration
+    $config.Run.Path = Join-Path $root 'tests/Pester'
+    $config.Run.PassThru = $true
+    $config.Output.Verbosity = 'Normal'
+    $config.TestResult.Enabled = $true
+    $config.TestResult.OutputPath = Join-Path $results 'pester.xml'
+    $pester = Invoke-Pester -Configuration $config
+    $pPassed = $pester.PassedCount
+    $pFailed = $pester.FailedCount + $pester.FailedBlocksCount + $pester.FailedContainersCount
+
+    Write-Host ''
+    Write-Host "xunit: $xPassed passed, $xFailed failed; Pester: $pPassed passed, $pFailed failed"
+    $passed = $xPassed + $pPassed
+    $failed = $xFailed + $pFailed
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Step 'Demo: samples/DemoBot.ps1 against the in-process WeCom double'
+    & (Join-Path $root 'samples/DemoBot.ps1')
+}
+
+function Invoke-Package {
+    $script:Configuration = 'Release'
+    Invoke-Build
+    & (Join-Path $root 'build/New-ModulePackage.ps1') -Root $root -OutputPath (Join-Path $root 'out')
+}
+
+function Invoke-Bench {
+    Write-Step 'Benchmarks (Release)'
+    Invoke-Native 'bench' { dotnet run -c Release --project (Join-Path $root 'bench/WecomPS.Bench') }
+}
+
+switch ($Task) {
+    'Build'   { Invoke-Build }
+    'Test'    { Invoke-Test }
+    'Demo'    { Invoke-Demo }
+    'Docs'    { Invoke-Docs }
+    'Package' { Invoke-Package }
+    'Bench'   { Invoke-Bench }
+}
