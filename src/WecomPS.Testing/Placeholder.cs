@@ -1,1 +1,0 @@
-namespace WecomPS.Testing { internal static class Placeholder { } }

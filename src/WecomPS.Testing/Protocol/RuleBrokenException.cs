@@ -1,0 +1,27 @@
+using System;
+
+namespace WecomPS.Testing.Protocol
+{
+    /// <summary>Thrown by command handlers to answer the frame with an error ack.</summary>
+    internal sealed class RuleBrokenException : Exception
+    {
+        public RuleBrokenException(int errcode, string detail, bool isViolation)
+            : base(detail)
+        {
+            Errcode = errcode;
+            IsViolation = isViolation;
+        }
+
+        public int Errcode { get; }
+
+        /// <summary>True when the frame's shape is wrong (a client bug), not merely refused by a business rule.</summary>
+        public bool IsViolation { get; }
+
+        public CommandResult ToResult() =>
+            IsViolation ? CommandResult.Violating(Errcode, Message) : CommandResult.Error(Errcode, Message);
+
+        public static RuleBrokenException Refused(int errcode, string detail = null) => new RuleBrokenException(errcode, detail, false);
+
+        public static RuleBrokenException Shape(int errcode, string detail) => new RuleBrokenException(errcode, detail, true);
+    }
+}
