@@ -7,7 +7,7 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomMessage", DefaultParameterSetName = ChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "WecomMessage", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomMessageCommand : WecomSessionCmdlet
     {
@@ -20,7 +20,7 @@ namespace WecomPS.Cmdlets
         public string[] ChatId { get; set; }
 
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true)]
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ReplySet, ValueFromPipeline = true)]
         [AllowEmptyString]
         [Alias("Text", "Markdown")]
         public string Content { get; set; }
@@ -29,7 +29,7 @@ namespace WecomPS.Cmdlets
         [ValidateSet("single", "group")]
         public string ChatType { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public WecomMessage ReplyTo { get; set; }
 
