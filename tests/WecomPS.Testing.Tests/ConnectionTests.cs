@@ -208,7 +208,10 @@ namespace WecomPS.Testing.Tests
             var server = WecomMockServer.Start();
             var endpoint = server.Endpoint;
             await using var client = await TestClient.SubscribedAsync(server);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             server.Dispose();
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), "Dispose took " + watch.Elapsed);
+            Assert.Equal(0, server.BackgroundTaskCount);
             Assert.True(await client.WaitForEndAsync(TestClient.Timeout));
             using var ws = new ClientWebSocket();
             await Assert.ThrowsAnyAsync<Exception>(() => ws.ConnectAsync(endpoint, CancellationToken.None));

@@ -136,6 +136,26 @@ namespace WecomPS.Testing.Tests
         }
 
         [Fact]
+        public async Task Twenty_megabyte_upload_is_fast_in_the_double()
+        {
+            using var server = WecomMockServer.Start();
+            await using var client = await TestClient.SubscribedAsync(server);
+            var data = RandomPayload(20 * 1024 * 1024);
+            var uploadId = await InitAsync(client, data);
+            var bodies = Enumerable.Range(0, 40).Select(i => JsonSerializer.Serialize(new { cmd = "aibot_upload_media_chunk", headers = new { req_id = "c" + i }, body = ChunkBody(uploadId, i, data) })).ToArray();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < 40; i += 4)
+            {
+                for (int j = i; j < i + 4; j++) await client.SendTextAsync(bodies[j]);
+                for (int j = i; j < i + 4; j++) Assert.Equal(0, Errcode(await client.WaitForAckAsync("c" + j)));
+            }
+            Assert.Equal(0, Errcode(await client.RequestAsync("aibot_upload_media_finish", new { upload_id = uploadId })));
+            watch.Stop();
+            Assert.Equal(data, server.Uploads.Single().Bytes);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "took " + watch.Elapsed);
+        }
+
+        [Fact]
         public async Task FailNext_chunk_is_not_stored()
         {
             using var server = WecomMockServer.Start();
