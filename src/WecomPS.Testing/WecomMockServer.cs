@@ -162,6 +162,9 @@ namespace WecomPS.Testing
         private static bool IsReplyCommand(string cmd) =>
             cmd == "aibot_respond_msg" || cmd == "aibot_respond_welcome_msg" || cmd == "aibot_respond_update_msg";
 
+        /// <summary>Background tasks still running (accept loop, connections, delayed acks); 0 after Dispose.</summary>
+        internal int BackgroundTaskCount => _tasks.Count;
+
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
