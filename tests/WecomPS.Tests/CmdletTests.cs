@@ -72,15 +72,16 @@ namespace WecomPS.Tests
         [Fact]
         public void Auth_rejection_is_a_terminating_error_naming_errcode_and_errmsg_and_is_not_retried()
         {
-            var r = _ps.Run("Connect-WecomBot -BotId $botId -Secret 'wrong-secret-value' -Endpoint $endpoint -Verbose",
-                new Dictionary<string, object> { ["botId"] = _server.BotId, ["endpoint"] = _server.Endpoint });
-            Assert.NotNull(r.Terminating);
-            Assert.StartsWith("WecomAuthFailed", r.Terminating.FullyQualifiedErrorId);
-            Assert.Equal(ErrorCategory.AuthenticationError, r.Terminating.CategoryInfo.Category);
-            Assert.Contains("853000", r.Terminating.Exception.Message);
-            Assert.Contains("invalid bot_id or secret", r.Terminating.Exception.Message);
+            var vars = new Dictionary<string, object> { ["botId"] = _server.BotId, ["endpoint"] = _server.Endpoint };
+            var e = _ps.Throws("Connect-WecomBot -BotId $botId -Secret 'wrong-secret-value' -Endpoint $endpoint", vars);
+            Assert.StartsWith("WecomAuthFailed", e.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.AuthenticationError, e.CategoryInfo.Category);
+            Assert.Contains("853000", e.Exception.Message);
+            Assert.Contains("invalid bot_id or secret", e.Exception.Message);
+            var r = _ps.Run("Connect-WecomBot -BotId $botId -Secret 'wrong-secret-value' -Endpoint $endpoint -Verbose", vars);
+            Assert.Contains(r.Errors, x => x.FullyQualifiedErrorId.StartsWith("WecomAuthFailed"));
             Thread.Sleep(300);
-            Assert.Single(_server.FramesFor("aibot_subscribe"));
+            Assert.Equal(2, _server.FramesFor("aibot_subscribe").Count);   // one per call: never retried
             Assert.Null(SessionStore.Default);
             Assert.DoesNotContain(r.AllText(), t => t.Contains("wrong-secret-value"));
             Assert.Contains(r.Verbose, v => v.Contains("plain text"));
@@ -96,16 +97,16 @@ namespace WecomPS.Tests
             {
                 var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var r = _ps.Run("Connect-WecomBot -BotId b -Secret s -Endpoint ws://127.0.0.1:" + port + "/ -TimeoutSec 2");
+                var e = _ps.Throws("Connect-WecomBot -BotId b -Secret s -Endpoint ws://127.0.0.1:" + port + "/ -TimeoutSec 2");
                 clock.Stop();
-                Assert.NotNull(r.Terminating);
-                Assert.StartsWith("WecomConnectTimeout", r.Terminating.FullyQualifiedErrorId);
+                Assert.StartsWith("WecomConnectTimeout", e.FullyQualifiedErrorId);
+                Assert.Equal(ErrorCategory.OperationTimeout, e.CategoryInfo.Category);
                 Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 6);
 
                 silent.Stop();
-                r = _ps.Run("Connect-WecomBot -BotId b -Secret s -Endpoint ws://127.0.0.1:" + port + "/ -TimeoutSec 2");
-                Assert.StartsWith("WecomConnect", r.Terminating.FullyQualifiedErrorId);
-                Assert.Equal(ErrorCategory.ConnectionError, r.Terminating.CategoryInfo.Category);
+                e = _ps.Throws("Connect-WecomBot -BotId b -Secret s -Endpoint ws://127.0.0.1:" + port + "/ -TimeoutSec 2");
+                Assert.StartsWith("WecomConnectFailed", e.FullyQualifiedErrorId);
+                Assert.Equal(ErrorCategory.ConnectionError, e.CategoryInfo.Category);
             }
             finally { silent.Stop(); }
         }
@@ -166,6 +167,7 @@ namespace WecomPS.Tests
             var r = _ps.Run("Receive-WecomMessage -Wait -Count 1 -Timeout 5 | Send-WecomMessage -Content 'Sunny' -PassThru");
             Assert.Empty(r.Errors);
             var f = Assert.Single(_server.FramesFor("aibot_respond_msg"));
+            Assert.Empty(_server.FramesFor("aibot_send_msg"));
             Assert.Equal(pushed.ReqId, f.ReqId);
             Assert.Equal("stream", f.BodyString("msgtype"));
             Assert.Equal("Sunny", f.BodyString("stream.content"));
@@ -304,9 +306,9 @@ namespace WecomPS.Tests
             r = _ps.Run("Send-WecomMessage -Session $s -ChatId lisi -Content hi", new Dictionary<string, object> { ["s"] = session });
             var e = Assert.Single(r.Errors);
             Assert.StartsWith("WecomSessionClosed", e.FullyQualifiedErrorId);
-            r = _ps.Run("Send-WecomMessage -ChatId lisi -Content hi");
-            Assert.StartsWith("WecomNoSession", r.Terminating.FullyQualifiedErrorId);
-            Assert.Contains("Connect-WecomBot", r.Terminating.Exception.Message);
+            var none = _ps.Throws("Send-WecomMessage -ChatId lisi -Content hi");
+            Assert.StartsWith("WecomNoSession", none.FullyQualifiedErrorId);
+            Assert.Contains("Connect-WecomBot", none.Exception.Message);
         }
 
         [Fact]
@@ -327,10 +329,11 @@ namespace WecomPS.Tests
         public void No_secret_reaches_any_stream_of_a_full_verbose_debug_run()
         {
             var file = _files.Create("x.png", 3000);
+            var r0 = _ps.Run(@"$DebugPreference = 'Continue'; Connect-WecomBot -BotId $botId -Secret $secret -Endpoint $endpoint -Verbose -Debug",
+                new Dictionary<string, object> { ["botId"] = _server.BotId, ["secret"] = _server.Secret, ["endpoint"] = _server.Endpoint });
             var pushed = _server.PushImage(new byte[] { 1, 2, 3, 4, 5, 6 });
             var r = _ps.Run(@"
                 $DebugPreference = 'Continue'
-                Connect-WecomBot -BotId $botId -Secret $secret -Endpoint $endpoint -Verbose -Debug
                 $m = Receive-WecomMessage -Wait -Count 1 -Timeout 5 -Verbose -Debug
                 $m | Send-WecomMessage -Content 'ok' -Verbose -Debug
                 Send-WecomFile -ChatId lisi -Path $file -Verbose -Debug
@@ -338,7 +341,7 @@ namespace WecomPS.Tests
                 Connect-WecomBot -BotId $botId -Secret 'another-bad-secret' -Endpoint $endpoint -Name bad -Verbose -Debug -ErrorAction SilentlyContinue
                 Disconnect-WecomBot -Verbose
             ", new Dictionary<string, object> { ["botId"] = _server.BotId, ["secret"] = _server.Secret, ["endpoint"] = _server.Endpoint, ["file"] = file });
-            var text = string.Join("\n", r.AllText());
+            var text = string.Join("\n", r0.AllText().Concat(r.AllText()));
             Assert.Contains("aibot_subscribe", text);   // the wire is visible...
             Assert.Contains("-> {", text);              // ...frames too, with -Debug
             Assert.DoesNotContain(_server.Secret, text);

@@ -71,6 +71,18 @@ namespace WecomPS.Tests
             return result;
         }
 
+        /// <summary>
+        /// Runs the script inside try/catch and returns the error it threw: only a terminating error (ThrowTerminatingError
+        /// or throw) is caught there, so this asserts that the failure is terminating.
+        /// </summary>
+        public ErrorRecord Throws(string script, IDictionary<string, object> variables = null)
+        {
+            var r = Run("try { " + script + "\n; $null } catch { $_ }", variables);
+            var caught = r.Output.Select(o => o?.BaseObject).OfType<ErrorRecord>().FirstOrDefault();
+            Assert.True(caught != null, "Expected a terminating error; got output [" + string.Join(", ", r.Output) + "] errors [" + string.Join(", ", r.Errors) + "]");
+            return caught;
+        }
+
         /// <summary>Connects the default session to <paramref name="server"/>.</summary>
         public PsResult Connect(WecomMockServer server, string extra = "")
         {
