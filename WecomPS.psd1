@@ -15,6 +15,8 @@
         'Disconnect-WecomBot'
         'Get-WecomSession'
         'Receive-WecomMessage'
+        'Save-WecomMedia'
+        'Send-WecomCard'
         'Send-WecomFile'
         'Send-WecomMessage'
     )

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using WecomPS.Media;
+using WecomPS.Messages;
+using WecomPS.Session;
+
+namespace WecomPS.Cmdlets
+{
+    [Cmdlet(VerbsData.Save, "WecomMedia", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveWecomMediaCommand : WecomCmdlet
+    {
+        /// <summary>Inbound image, file, video or mixed messages (from Receive-WecomMessage).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public WecomMessage Message { get; set; }
+
+        /// <summary>The folder to save into. Default: the current location.</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; }
+
+        /// <summary>Overwrite an existing file of the same name instead of choosing "name (1).ext".</summary>
+        [Parameter] public SwitchParameter Force { get; set; }
+
+        /// <summary>Also save the media of a quoted message.</summary>
+        [Parameter] public SwitchParameter IncludeQuote { get; set; }
+
+        [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; } = 60;
+
+        /// <summary>The session whose proxy and certificate options to use. Default: the message's session.</summary>
+        [Parameter]
+        [SessionTransformation]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
+        public WecomSession Session { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var refs = References(Message).ToList();
+            if (refs.Count == 0)
+            {
+                WriteVerbose("Message " + Message.MsgId + " (" + Message.MsgType + ") carries no media to save.");
+                return;
+            }
+            string folder = Destination != null ? GetUnresolvedProviderPathFromPSPath(Destination) : SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            var session = Session ?? (Message.SessionName != null ? SessionStore.Get(Message.SessionName) : null) ?? SessionStore.Default;
+            using (var downloader = new MediaDownloader(session?.Options, TimeSpan.FromSeconds(TimeoutSec)))
+            using (session != null ? session.AttachLog(this) : null)
+            {
+                foreach (var media in refs)
+                {
+                    if (!ShouldProcess(folder, "Save the " + media.MsgType + " of message " + Message.MsgId + " from " + Message.UserId)) continue;
+                    try
+                    {
+                        WriteObject(Await(downloader.SaveAsync(media, folder, Force, StopToken)));
+                    }
+                    catch (PipelineStoppedException) { throw; }
+                    catch (Exception e) { WriteWecomError(e, Message); }
+                }
+            }
+        }
+
+        private IEnumerable<MediaReference> References(WecomMessage m)
+        {
+            string hint = m.MsgType + "_" + SafeHint(m);
+            switch (m)
+            {
+                case MediaMessage media:
+                    yield return new MediaReference { MsgType = m.MsgType, Url = media.Url, AesKey = media.AesKey, FileName = media.FileName, NameHint = hint };
+                    break;
+                case MixedMessage mixed:
+                    int n = 0;
+                    foreach (var item in mixed.Items.Where(i => i.Url != null))
+                        yield return new MediaReference { MsgType = item.MsgType, Url = item.Url, AesKey = item.AesKey, NameHint = item.MsgType + "_" + SafeHint(m) + "_" + (++n) };
+                    break;
+            }
+            if (IncludeQuote && m.Quote != null)
+            {
+                if (m.Quote.Url != null)
+                    yield return new MediaReference { MsgType = m.Quote.MsgType, Url = m.Quote.Url, AesKey = m.Quote.AesKey, NameHint = "quote_" + hint };
+                int q = 0;
+                foreach (var item in (m.Quote.Items ?? new MixedItem[0]).Where(i => i.Url != null))
+                    yield return new MediaReference { MsgType = item.MsgType, Url = item.Url, AesKey = item.AesKey, NameHint = "quote_" + item.MsgType + "_" + SafeHint(m) + "_" + (++q) };
+            }
+        }
+
+        private static string SafeHint(WecomMessage m)
+        {
+            var id = Regex.Replace(m.MsgId ?? "", "[^A-Za-z0-9_-]", "");
+            if (id.Length > 24) id = id.Substring(0, 24);
+            return id.Length > 0 ? id : m.ReceivedAt.ToString("yyyyMMdd_HHmmss");
+        }
+    }
+}

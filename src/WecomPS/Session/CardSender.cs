@@ -1,0 +1,97 @@
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using WecomPS.Messages;
+using WecomPS.Protocol;
+
+namespace WecomPS.Session
+{
+    /// <summary>Template cards: proactive sends, replies, welcome cards and updates of a clicked card (protocol.md §5).</summary>
+    public static class CardSender
+    {
+        public static async Task<WecomSendResult> SendAsync(WecomSession session, string chatId, int? chatType, TemplateCard card, string feedbackId, CancellationToken ct)
+        {
+            var ack = await session.SendCommandAsync(new CommandRequest
+            {
+                Cmd = WecomCommands.SendMessage,
+                Conversation = chatId,
+                Describe = card.CardType + " card to " + chatId,
+                WriteBody = w =>
+                {
+                    w.WriteString("chatid", chatId);
+                    if (chatType.HasValue) w.WriteNumber("chat_type", chatType.Value);
+                    w.WriteString("msgtype", "template_card");
+                    w.WritePropertyName("template_card");
+                    card.WriteTo(w, feedbackId);
+                },
+            }, ct).ConfigureAwait(false);
+            return Result(WecomCommands.SendMessage, ack.ReqId, chatId);
+        }
+
+        /// <summary>A card as the reply to a message, or as the welcome of an enter_chat event.</summary>
+        public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo, TemplateCard card, string feedbackId, CancellationToken ct)
+        {
+            bool welcome = replyTo is EnterChatEvent;
+            if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card", "WecomWelcomeWindowPassed");
+            else MessageSender.EnsureReplyable(replyTo);
+            string cmd = welcome ? WecomCommands.RespondWelcome : WecomCommands.RespondMessage;
+            return session.OnReplyLaneAsync(replyTo.ReqId, async () =>
+            {
+                var ack = await session.SendCommandAsync(new CommandRequest
+                {
+                    Cmd = cmd,
+                    ReqId = replyTo.ReqId,
+                    Conversation = replyTo.ChatId,
+                    Describe = card.CardType + " card" + (welcome ? " (welcome)" : ""),
+                    WriteBody = w =>
+                    {
+                        w.WriteString("msgtype", "template_card");
+                        w.WritePropertyName("template_card");
+                        card.WriteTo(w, feedbackId);
+                    },
+                }, ct).ConfigureAwait(false);
+                return Result(cmd, ack.ReqId, replyTo.ChatId);
+            }, ct);
+        }
+
+        /// <summary>aibot_respond_update_msg: replaces the card the user clicked, within 5 seconds of the event.</summary>
+        public static Task<WecomSendResult> UpdateAsync(WecomSession session, TemplateCardEvent clicked, TemplateCard card, string[] userIds, CancellationToken ct)
+        {
+            MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update", "WecomCardUpdateWindowPassed");
+            return session.OnReplyLaneAsync(clicked.ReqId, async () =>
+            {
+                try
+                {
+                    var ack = await session.SendCommandAsync(new CommandRequest
+                    {
+                        Cmd = WecomCommands.RespondUpdate,
+                        ReqId = clicked.ReqId,
+                        Describe = "update of card " + clicked.TaskId,
+                        WriteBody = w =>
+                        {
+                            w.WriteString("response_type", "update_template_card");
+                            if (userIds != null && userIds.Length > 0)
+                            {
+                                w.WriteStartArray("userids");
+                                foreach (var u in userIds) w.WriteStringValue(u);
+                                w.WriteEndArray();
+                            }
+                            w.WritePropertyName("template_card");
+                            // The update keeps the clicked card's task_id unless the new card names one.
+                            card.WriteTo(w, null, clicked.TaskId);
+                        },
+                    }, ct).ConfigureAwait(false);
+                    return Result(WecomCommands.RespondUpdate, ack.ReqId, clicked.ChatId);
+                }
+                catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired || e.ErrCode == WecomErrorCodes.InvalidReqId)
+                {
+                    throw new WecomException("WecomCardUpdateWindowPassed", ErrorCategory.OperationStopped,
+                        "The card update was refused (errcode " + e.ErrCode + "): a card can be updated only within 5 seconds of the click.", e);
+                }
+            }, ct);
+        }
+
+        private static WecomSendResult Result(string cmd, string reqId, string chatId) =>
+            new WecomSendResult { Cmd = cmd, ReqId = reqId, ChatId = chatId, MsgType = "template_card" };
+    }
+}
