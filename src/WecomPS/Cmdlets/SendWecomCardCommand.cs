@@ -6,7 +6,7 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomCard", DefaultParameterSetName = ChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "WecomCard", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomCardCommand : WecomSessionCmdlet
     {
