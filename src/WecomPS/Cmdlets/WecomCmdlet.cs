@@ -122,7 +122,7 @@ namespace WecomPS.Cmdlets
     }
 
     /// <summary>A cmdlet that works on a session: <c>-Session</c>, else the default one.</summary>
-    public abstract class WecomSessionCmdlet : WecomCmdlet
+    public abstract class WecomSessionCmdlet : WecomCmdlet, IDisposable
     {
         private IDisposable _logAttachment;
 
@@ -150,6 +150,13 @@ namespace WecomPS.Cmdlets
         protected void DetachLog()
         {
             Drain();
+            _logAttachment?.Dispose();
+            _logAttachment = null;
+        }
+
+        /// <summary>Called by the engine when the pipeline ends, also after Ctrl+C or an error: the session stops feeding this cmdlet.</summary>
+        public void Dispose()
+        {
             _logAttachment?.Dispose();
             _logAttachment = null;
         }
