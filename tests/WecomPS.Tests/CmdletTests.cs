@@ -223,11 +223,11 @@ namespace WecomPS.Tests
             _server.PushEvent("enter_chat", userId: "lisi");
             _server.PushEvent("feedback_event", new { id = "fb_7", type = 2, content = "more detail", inaccurate_reason_list = new[] { 2, 4 } });
             var r = _ps.Run("Receive-WecomMessage -Wait -Count 2 -Timeout 5");
-            var enter = Assert.IsType<EnterChatEvent>(r.Output[0].BaseObject);
+            var enter = Assert.IsType<WecomPS.Event.EnterChat>(r.Output[0].BaseObject);
             Assert.Equal("event", enter.MsgType);
             Assert.Equal("enter_chat", enter.EventType);
             Assert.Contains("WecomPS.Event.EnterChat", r.Output[0].TypeNames);
-            var fb = Assert.IsType<FeedbackEvent>(r.Output[1].BaseObject);
+            var fb = Assert.IsType<WecomPS.Event.Feedback>(r.Output[1].BaseObject);
             Assert.Equal("fb_7", fb.FeedbackId);
             Assert.Equal(2, fb.FeedbackType);
             Assert.Equal(new[] { 2, 4 }, fb.InaccurateReasons);

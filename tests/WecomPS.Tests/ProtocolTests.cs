@@ -67,7 +67,7 @@ namespace WecomPS.Tests
             WecomMessage Parse(string body, string cmd = "aibot_msg_callback") =>
                 MessageParser.Parse(InboundFrame.Parse("{\"cmd\":\"" + cmd + "\",\"headers\":{\"req_id\":\"R1\"},\"body\":" + body + "}"), DateTimeOffset.Now);
 
-            var mixed = Assert.IsType<MixedMessage>(Parse("{\"msgid\":\"m\",\"chattype\":\"group\",\"chatid\":\"wr1\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"mixed\",\"mixed\":{\"msg_item\":[{\"msgtype\":\"text\",\"text\":{\"content\":\"look\"}},{\"msgtype\":\"image\",\"image\":{\"url\":\"http://x\",\"aeskey\":\"k\"}}]}}"));
+            var mixed = Assert.IsType<WecomPS.Message.Mixed>(Parse("{\"msgid\":\"m\",\"chattype\":\"group\",\"chatid\":\"wr1\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"mixed\",\"mixed\":{\"msg_item\":[{\"msgtype\":\"text\",\"text\":{\"content\":\"look\"}},{\"msgtype\":\"image\",\"image\":{\"url\":\"http://x\",\"aeskey\":\"k\"}}]}}"));
             Assert.Equal("look", mixed.Content);
             Assert.Single(mixed.Images);
             Assert.Equal("WecomPS.Message.Mixed", mixed.PSTypeName);
@@ -76,19 +76,19 @@ namespace WecomPS.Tests
             Assert.Equal("http://q", quoted.Quote.Url);
             Assert.Equal("u", quoted.ChatId);   // single chat: the sender is the conversation
 
-            var video = Assert.IsType<VideoMessage>(Parse("{\"msgid\":\"v\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"video\",\"video\":{\"url\":\"http://v\",\"aeskey\":\"k\"},\"create_time\":\"1767225600\"}"));
+            var video = Assert.IsType<WecomPS.Message.Video>(Parse("{\"msgid\":\"v\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"video\",\"video\":{\"url\":\"http://v\",\"aeskey\":\"k\"},\"create_time\":\"1767225600\"}"));
             Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1767225600), video.CreateTime);
-            Assert.IsType<FileMessage>(Parse("{\"msgid\":\"f\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"file\",\"file\":{\"url\":\"http://f\",\"aeskey\":\"k\"}}"));
-            var unknown = Assert.IsType<UnknownMessage>(Parse("{\"msgid\":\"x\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"location\",\"location\":{\"lat\":1}}"));
+            Assert.IsType<WecomPS.Message.File>(Parse("{\"msgid\":\"f\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"file\",\"file\":{\"url\":\"http://f\",\"aeskey\":\"k\"}}"));
+            var unknown = Assert.IsType<WecomPS.Message.Unknown>(Parse("{\"msgid\":\"x\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"location\",\"location\":{\"lat\":1}}"));
             Assert.Contains("\"lat\"", unknown.RawBody);
 
-            var nested = Assert.IsType<TemplateCardEvent>(Parse("{\"msgid\":\"e\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"event\",\"event\":{\"eventtype\":\"template_card_event\",\"template_card_event\":{\"card_type\":\"button_interaction\",\"event_key\":\"ok\",\"task_id\":\"t1\",\"selected_items\":{\"selected_item\":[{\"question_key\":\"q\",\"option_ids\":{\"option_id\":[\"a\",\"b\"]}}]}}}}", "aibot_event_callback"));
+            var nested = Assert.IsType<WecomPS.Event.TemplateCard>(Parse("{\"msgid\":\"e\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"event\",\"event\":{\"eventtype\":\"template_card_event\",\"template_card_event\":{\"card_type\":\"button_interaction\",\"event_key\":\"ok\",\"task_id\":\"t1\",\"selected_items\":{\"selected_item\":[{\"question_key\":\"q\",\"option_ids\":{\"option_id\":[\"a\",\"b\"]}}]}}}}", "aibot_event_callback"));
             Assert.Equal(("ok", "t1"), (nested.EventKey, nested.TaskId));
             Assert.Equal(new[] { "a", "b" }, nested.SelectedItems[0].OptionIds);
-            var flat = Assert.IsType<TemplateCardEvent>(Parse("{\"msgid\":\"e2\",\"msgtype\":\"event\",\"event\":{\"eventtype\":\"template_card_event\",\"event_key\":\"no\",\"task_id\":\"t2\"}}", "aibot_event_callback"));
+            var flat = Assert.IsType<WecomPS.Event.TemplateCard>(Parse("{\"msgid\":\"e2\",\"msgtype\":\"event\",\"event\":{\"eventtype\":\"template_card_event\",\"event_key\":\"no\",\"task_id\":\"t2\"}}", "aibot_event_callback"));
             Assert.Equal(("no", "t2"), (flat.EventKey, flat.TaskId));
-            Assert.IsType<DisconnectedEvent>(Parse("{\"msgid\":\"e3\",\"msgtype\":\"event\",\"event\":{\"eventtype\":\"disconnected_event\"}}", "aibot_event_callback"));
-            var other = Assert.IsType<UnknownEvent>(Parse("{\"msgid\":\"e4\",\"msgtype\":\"event\",\"event\":{\"eventtype\":\"enter_check_update\"}}", "aibot_event_callback"));
+            Assert.IsType<WecomPS.Event.Disconnected>(Parse("{\"msgid\":\"e3\",\"msgtype\":\"event\",\"event\":{\"eventtype\":\"disconnected_event\"}}", "aibot_event_callback"));
+            var other = Assert.IsType<WecomPS.Event.Unknown>(Parse("{\"msgid\":\"e4\",\"msgtype\":\"event\",\"event\":{\"eventtype\":\"enter_check_update\"}}", "aibot_event_callback"));
             Assert.Equal("enter_check_update", other.EventType);
             Assert.Equal("WecomPS.Event.Unknown", other.PSTypeName);
         }
@@ -103,7 +103,7 @@ namespace WecomPS.Tests
         [InlineData("{\"card_type\":\"text_notice\",\"main_title\":{\"title\":\"t\"},\"card_action\":{\"type\":1},\"task_id\":\"bad id!\"}", "task_id")]
         public void Card_validation_names_what_is_wrong(string json, string mentioned)
         {
-            var e = Assert.Throws<WecomPS.Session.WecomException>(() => TemplateCard.From(json));
+            var e = Assert.Throws<WecomPS.Session.WecomException>(() => TemplateCardBody.From(json));
             Assert.Equal("WecomInvalidCard", e.ErrorId);
             Assert.Contains(mentioned, e.Message);
         }

@@ -172,7 +172,7 @@ namespace WecomPS.Tests
         {
             var ev = _server.PushEvent("template_card_event", new { card_type = "button_interaction", event_key = "approve", task_id = "task_42" }, userId: "lisi");
             var r0 = _ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5 -EventType template_card_event; $m");
-            Assert.IsType<TemplateCardEvent>(r0.Output[0].BaseObject);
+            Assert.IsType<WecomPS.Event.TemplateCard>(r0.Output[0].BaseObject);
             var r = _ps.Run("Send-WecomCard -UpdateFor $m -UserId lisi -Card @{ card_type = 'text_notice'; main_title = @{ title = 'Approved' }; card_action = @{ type = 1; url = 'https://example.com' } }");
             Assert.Empty(r.Errors);
             var f = Assert.Single(_server.FramesFor("aibot_respond_update_msg"));

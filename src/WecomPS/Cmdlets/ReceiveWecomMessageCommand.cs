@@ -40,7 +40,7 @@ namespace WecomPS.Cmdlets
                     WarnAboutDrops(session);
                     while ((Count == 0 || emitted < Count) && session.Inbox.TryTake(filter, out var message))
                     {
-                        WriteObject(ToPipelineObject(message));
+                        WriteObject(message);
                         emitted++;
                     }
                     if (Count > 0 && emitted >= Count) break;
@@ -77,20 +77,6 @@ namespace WecomPS.Cmdlets
                 (ChatId == null || ChatId.Contains(m.ChatId, StringComparer.Ordinal)) &&
                 (ChatType == null || string.Equals(ChatType, m.ChatType, StringComparison.OrdinalIgnoreCase)) &&
                 (EventType == null || (m is WecomEvent e && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
-        }
-
-        /// <summary>Wraps the message so format views and filters can rely on its PSTypeName.</summary>
-        internal static PSObject ToPipelineObject(WecomMessage message)
-        {
-            var pso = PSObject.AsPSObject(message);
-            var name = message.PSTypeName;
-            if (pso.TypeNames.Count == 0 || pso.TypeNames[0] != name)
-            {
-                pso.TypeNames.Insert(0, name);
-                if (message is WecomEvent) pso.TypeNames.Insert(1, "WecomPS.Event");
-                else pso.TypeNames.Insert(1, "WecomPS.Message");
-            }
-            return pso;
         }
     }
 

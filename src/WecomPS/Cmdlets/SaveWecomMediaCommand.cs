@@ -72,7 +72,7 @@ namespace WecomPS.Cmdlets
                 case MediaMessage media:
                     yield return new MediaReference { MsgType = m.MsgType, Url = media.Url, AesKey = media.AesKey, FileName = media.FileName, NameHint = hint };
                     break;
-                case MixedMessage mixed:
+                case WecomPS.Message.Mixed mixed:
                     int n = 0;
                     foreach (var item in mixed.Items.Where(i => i.Url != null))
                         yield return new MediaReference { MsgType = item.MsgType, Url = item.Url, AesKey = item.AesKey, NameHint = item.MsgType + "_" + SafeHint(m) + "_" + (++n) };

@@ -31,7 +31,7 @@ namespace WecomPS.Cmdlets
         /// <summary>The template_card_event of the click to answer; a card event piped to -ReplyTo is treated the same way.</summary>
         [Parameter(Mandatory = true, ParameterSetName = UpdateSet)]
         [ValidateNotNull]
-        public TemplateCardEvent UpdateFor { get; set; }
+        public WecomPS.Event.TemplateCard UpdateFor { get; set; }
 
         /// <summary>With -UpdateFor: replace the card only for these users (default: everyone involved).</summary>
         [Parameter(ParameterSetName = UpdateSet)]
@@ -51,11 +51,11 @@ namespace WecomPS.Cmdlets
 
         protected override void ProcessRecord()
         {
-            TemplateCard card = null;
-            try { card = TemplateCard.From(Card); }
+            TemplateCardBody card = null;
+            try { card = TemplateCardBody.From(Card); }
             catch (WecomException e) { ThrowWecomError(e, Card); }
             var session = ResolveSession();
-            var update = UpdateFor ?? ReplyTo as TemplateCardEvent;
+            var update = UpdateFor ?? ReplyTo as WecomPS.Event.TemplateCard;
             try
             {
                 switch (update != null ? UpdateSet : ParameterSetName)

@@ -74,7 +74,7 @@ namespace WecomPS.Cmdlets
 
         private void Reply(WecomSession session)
         {
-            var what = ReplyTo is EnterChatEvent ? "Send welcome reply" : "Reply";
+            var what = ReplyTo is WecomPS.Event.EnterChat ? "Send welcome reply" : "Reply";
             if (!ShouldProcess(Describe(ReplyTo), what + " (" + ContentSplitter.ByteCount(Content) + " bytes)")) return;
             try
             {

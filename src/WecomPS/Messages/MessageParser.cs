@@ -43,16 +43,16 @@ namespace WecomPS.Messages
             var content = Json.Find(body, msgType ?? "");
             switch (msgType)
             {
-                case "text": return new TextMessage { Content = Json.Str(content, "content") };
-                case "voice": return new VoiceMessage { Content = Json.Str(content, "content") };
-                case "image": return FillMedia(new ImageMessage(), content);
-                case "file": return FillMedia(new FileMessage(), content);
-                case "video": return FillMedia(new VideoMessage(), content);
+                case "text": return new WecomPS.Message.Text { Content = Json.Str(content, "content") };
+                case "voice": return new WecomPS.Message.Voice { Content = Json.Str(content, "content") };
+                case "image": return FillMedia(new WecomPS.Message.Image(), content);
+                case "file": return FillMedia(new WecomPS.Message.File(), content);
+                case "video": return FillMedia(new WecomPS.Message.Video(), content);
                 case "mixed":
                     var items = ParseItems(content);
-                    return new MixedMessage { Items = items, Content = JoinText(items) };
+                    return new WecomPS.Message.Mixed { Items = items, Content = JoinText(items) };
                 default:
-                    return new UnknownMessage { Content = Json.Str(content, "content") };
+                    return new WecomPS.Message.Unknown { Content = Json.Str(content, "content") };
             }
         }
 
@@ -118,10 +118,10 @@ namespace WecomPS.Messages
             WecomEvent e;
             switch (type)
             {
-                case "enter_chat": e = new EnterChatEvent(); break;
-                case "disconnected_event": e = new DisconnectedEvent(); break;
+                case "enter_chat": e = new WecomPS.Event.EnterChat(); break;
+                case "disconnected_event": e = new WecomPS.Event.Disconnected(); break;
                 case "template_card_event":
-                    e = new TemplateCardEvent
+                    e = new WecomPS.Event.TemplateCard
                     {
                         CardType = Json.Str(payload, "card_type") ?? Json.Str(ev, "card_type"),
                         EventKey = Json.Str(payload, "event_key") ?? Json.Str(ev, "event_key"),
@@ -135,7 +135,7 @@ namespace WecomPS.Messages
                     if (list.ValueKind == JsonValueKind.Array)
                         foreach (var r in list.EnumerateArray()) { var v = Json.ReadInt(r); if (v.HasValue) reasons.Add(v.Value); }
                     var typeEl = Json.Find(payload, "type");
-                    e = new FeedbackEvent
+                    e = new WecomPS.Event.Feedback
                     {
                         FeedbackId = Json.Str(payload, "id"),
                         FeedbackType = typeEl.ValueKind == JsonValueKind.Undefined ? null : Json.ReadInt(typeEl),
@@ -143,7 +143,7 @@ namespace WecomPS.Messages
                         InaccurateReasons = reasons,
                     };
                     break;
-                default: e = new UnknownEvent(); break;
+                default: e = new WecomPS.Event.Unknown(); break;
             }
             e.EventType = type;
             e.CorpId = Json.Str(body, "from.corpid");

@@ -34,8 +34,11 @@ namespace WecomPS.Messages
         /// <summary>The callback's <c>body</c> as JSON text (aes keys included: treat it as sensitive).</summary>
         public string RawBody { get; internal set; }
 
-        /// <summary>The stable PowerShell type name (<c>WecomPS.Message.Text</c>, <c>WecomPS.Event.EnterChat</c>...).</summary>
-        public virtual string PSTypeName => "WecomPS.Message." + Pascal(MsgType);
+        /// <summary>
+        /// The stable PowerShell type name: the CLR type's own name (<c>WecomPS.Message.Text</c>,
+        /// <c>WecomPS.Event.EnterChat</c>...), so PSTypeNames carry it at no cost per message.
+        /// </summary>
+        public string PSTypeName => GetType().FullName;
 
         public bool IsEvent => this is WecomEvent;
 
@@ -46,23 +49,10 @@ namespace WecomPS.Messages
         }
 
         public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (Content ?? "");
-
-        internal static string Pascal(string s)
-        {
-            if (string.IsNullOrEmpty(s)) return "Unknown";
-            var parts = s.Split('_');
-            var sb = new System.Text.StringBuilder();
-            foreach (var p in parts) if (p.Length > 0) sb.Append(char.ToUpperInvariant(p[0])).Append(p.Substring(1));
-            return sb.ToString();
-        }
     }
 
-    public class TextMessage : WecomMessage { }
-
-    public class VoiceMessage : WecomMessage { }
-
     /// <summary>image, file or video: an encrypted download at <see cref="Url"/> (valid about 5 minutes).</summary>
-    public class MediaMessage : WecomMessage
+    public abstract class MediaMessage : WecomMessage
     {
         public string Url { get; internal set; }
         /// <summary>The AES-256 key for <see cref="Url"/>. Sensitive: not shown by the default views.</summary>
@@ -70,18 +60,7 @@ namespace WecomPS.Messages
         /// <summary>A file name when the server sends one (not documented); else null.</summary>
         public string FileName { get; internal set; }
         public long? FileSize { get; internal set; }
-        public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (FileName ?? FrameRedactorUrl(Url));
-        private static string FrameRedactorUrl(string url) => Protocol.FrameRedactor.RedactUrl(url);
-    }
-
-    public class ImageMessage : MediaMessage { }
-    public class FileMessage : MediaMessage { }
-    public class VideoMessage : MediaMessage { }
-
-    public class MixedMessage : WecomMessage
-    {
-        public IReadOnlyList<MixedItem> Items { get; internal set; } = Array.Empty<MixedItem>();
-        public IEnumerable<MixedItem> Images { get { foreach (var i in Items) if (i.MsgType == "image") yield return i; } }
+        public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (FileName ?? Protocol.FrameRedactor.RedactUrl(Url));
     }
 
     public sealed class MixedItem
@@ -102,10 +81,34 @@ namespace WecomPS.Messages
         public IReadOnlyList<MixedItem> Items { get; internal set; }
         public override string ToString() => Content ?? "[" + MsgType + "]";
     }
+}
 
-    /// <summary>A message type this module does not know yet: still delivered, with its raw body.</summary>
-    public class UnknownMessage : WecomMessage
+namespace WecomPS.Message
+{
+    using System;
+    using System.Collections.Generic;
+    using WecomPS.Messages;
+
+    // One class per msgtype. Their full names are the stable PSTypeNames (WecomPS.Message.Text, ...).
+
+    public sealed class Text : WecomMessage { }
+
+    /// <summary>Speech, already transcribed by WeCom: <see cref="WecomMessage.Content"/>; there is no media URL.</summary>
+    public sealed class Voice : WecomMessage { }
+
+    public sealed class Image : MediaMessage { }
+
+    public sealed class File : MediaMessage { }
+
+    public sealed class Video : MediaMessage { }
+
+    /// <summary>Text and images in one message; <see cref="WecomMessage.Content"/> joins the text parts.</summary>
+    public sealed class Mixed : WecomMessage
     {
-        public override string PSTypeName => "WecomPS.Message.Unknown";
+        public IReadOnlyList<MixedItem> Items { get; internal set; } = Array.Empty<MixedItem>();
+        public IEnumerable<MixedItem> Images { get { foreach (var i in Items) if (i.MsgType == "image") yield return i; } }
     }
+
+    /// <summary>A msgtype this module does not know yet: still delivered, with its raw body.</summary>
+    public sealed class Unknown : WecomMessage { }
 }

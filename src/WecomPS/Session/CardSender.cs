@@ -9,7 +9,7 @@ namespace WecomPS.Session
     /// <summary>Template cards: proactive sends, replies, welcome cards and updates of a clicked card (protocol.md §5).</summary>
     public static class CardSender
     {
-        public static async Task<WecomSendResult> SendAsync(WecomSession session, string chatId, int? chatType, TemplateCard card, string feedbackId, CancellationToken ct)
+        public static async Task<WecomSendResult> SendAsync(WecomSession session, string chatId, int? chatType, TemplateCardBody card, string feedbackId, CancellationToken ct)
         {
             var ack = await session.SendCommandAsync(new CommandRequest
             {
@@ -29,9 +29,9 @@ namespace WecomPS.Session
         }
 
         /// <summary>A card as the reply to a message, or as the welcome of an enter_chat event.</summary>
-        public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo, TemplateCard card, string feedbackId, CancellationToken ct)
+        public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo, TemplateCardBody card, string feedbackId, CancellationToken ct)
         {
-            bool welcome = replyTo is EnterChatEvent;
+            bool welcome = replyTo is WecomPS.Event.EnterChat;
             if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card", "WecomWelcomeWindowPassed");
             else MessageSender.EnsureReplyable(replyTo);
             string cmd = welcome ? WecomCommands.RespondWelcome : WecomCommands.RespondMessage;
@@ -55,7 +55,7 @@ namespace WecomPS.Session
         }
 
         /// <summary>aibot_respond_update_msg: replaces the card the user clicked, within 5 seconds of the event.</summary>
-        public static Task<WecomSendResult> UpdateAsync(WecomSession session, TemplateCardEvent clicked, TemplateCard card, string[] userIds, CancellationToken ct)
+        public static Task<WecomSendResult> UpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked, TemplateCardBody card, string[] userIds, CancellationToken ct)
         {
             MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update", "WecomCardUpdateWindowPassed");
             return session.OnReplyLaneAsync(clicked.ReqId, async () =>

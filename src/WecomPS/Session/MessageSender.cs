@@ -87,7 +87,7 @@ namespace WecomPS.Session
         /// </summary>
         public static async Task<IReadOnlyList<WecomSendResult>> ReplyTextAsync(WecomSession session, WecomMessage replyTo, string content, string feedbackId, CancellationToken ct)
         {
-            if (replyTo is EnterChatEvent) return new[] { await WelcomeAsync(session, replyTo, content, ct).ConfigureAwait(false) };
+            if (replyTo is WecomPS.Event.EnterChat) return new[] { await WelcomeAsync(session, replyTo, content, ct).ConfigureAwait(false) };
             EnsureReplyable(replyTo);
             var results = new List<WecomSendResult>();
             int part = 0;
@@ -171,10 +171,10 @@ namespace WecomPS.Session
             if (m == null) throw new ArgumentNullException(nameof(m));
             if (string.IsNullOrEmpty(m.ReqId))
                 throw new WecomException("WecomNotReplyable", ErrorCategory.InvalidArgument, "The message has no req_id to reply under.");
-            if (m is TemplateCardEvent)
+            if (m is WecomPS.Event.TemplateCard)
                 throw new WecomException("WecomNotReplyable", ErrorCategory.InvalidArgument,
                     "A template card event is answered by updating the card: use Send-WecomCard -UpdateFor within 5 seconds.");
-            if (m is WecomEvent ev && !(m is EnterChatEvent))
+            if (m is WecomEvent ev && !(m is WecomPS.Event.EnterChat))
                 throw new WecomException("WecomNotReplyable", ErrorCategory.InvalidArgument,
                     "A " + ev.EventType + " event cannot be replied to; use Send-WecomMessage -ChatId to send a message.");
         }

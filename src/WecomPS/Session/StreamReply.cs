@@ -36,7 +36,7 @@ namespace WecomPS.Session
         public StreamReply(WecomSession session, WecomMessage replyTo, string feedbackId, CancellationToken ct, int maxBytes = ContentSplitter.DefaultMaxBytes, TimeSpan? minInterval = null)
         {
             MessageSender.EnsureReplyable(replyTo);
-            if (replyTo is EnterChatEvent) throw new WecomException("WecomNotReplyable", System.Management.Automation.ErrorCategory.InvalidArgument, "A welcome reply cannot stream; send it without -Stream.");
+            if (replyTo is WecomPS.Event.EnterChat) throw new WecomException("WecomNotReplyable", System.Management.Automation.ErrorCategory.InvalidArgument, "A welcome reply cannot stream; send it without -Stream.");
             _session = session; _replyTo = replyTo; _feedbackId = feedbackId; _ct = ct; _maxBytes = maxBytes;
             _minInterval = minInterval ?? TimeSpan.FromMilliseconds(300);
         }

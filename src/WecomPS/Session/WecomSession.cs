@@ -383,7 +383,7 @@ namespace WecomPS.Session
             if (Log.VerboseEnabled) Log.Verbose("<- " + message.Cmd + " " + message.ReqId + " " + (message is WecomEvent ev ? "event " + ev.EventType : message.MsgType) + " msgid " + message.MsgId);
             Inbox.Add(message);
             try { MessageReceived?.Invoke(this, new MessageReceivedEventArgs(message)); } catch { }
-            if (message is DisconnectedEvent) Supersede(conn);
+            if (message is WecomPS.Event.Disconnected) Supersede(conn);
         }
 
         private static string SafeText(ArraySegment<byte> utf8)

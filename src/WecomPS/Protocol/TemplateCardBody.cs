@@ -15,7 +15,7 @@ namespace WecomPS.Protocol
     /// A template card given as a hashtable, PSCustomObject or JSON string, normalised to JSON and checked against the
     /// required fields of protocol.md §5.5 before anything is sent, so the user learns which field is missing.
     /// </summary>
-    public sealed class TemplateCard
+    public sealed class TemplateCardBody
     {
         public static readonly string[] CardTypes = { "text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction" };
         private static readonly Regex TaskIdPattern = new Regex(@"^[0-9A-Za-z_\-@]+$");
@@ -24,9 +24,9 @@ namespace WecomPS.Protocol
         public string CardType => Protocol.Json.Str(Json, "card_type");
         public string TaskId => Protocol.Json.Str(Json, "task_id");
 
-        private TemplateCard(JsonElement json) { Json = json; }
+        private TemplateCardBody(JsonElement json) { Json = json; }
 
-        public static TemplateCard From(object card)
+        public static TemplateCardBody From(object card)
         {
             var value = card is PSObject pso && !(pso.BaseObject is PSCustomObject) ? pso.BaseObject : card;
             JsonElement json;
@@ -44,7 +44,7 @@ namespace WecomPS.Protocol
                 }
             }
             if (json.ValueKind != JsonValueKind.Object) throw Invalid("The card must be an object (a hashtable, a PSCustomObject or a JSON object).");
-            var result = new TemplateCard(json);
+            var result = new TemplateCardBody(json);
             result.Validate();
             return result;
         }
