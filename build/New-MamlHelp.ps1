@@ -392,7 +392,31 @@ function ConvertTo-AboutText([string[]] $lines) {
             $para.Clear()
         }
     }
+    $table = [System.Collections.Generic.List[object]]::new()
+    $flushTable = {
+        # A table that fits in 80 columns stays a table (aligned, no pipes); a wider one becomes one block per row:
+        # the first cells on a line, the last cell wrapped under it. The header row is dropped in block form.
+        if (-not $table.Count) { return }
+        $columns = ($table | ForEach-Object { $_.Count } | Measure-Object -Maximum).Maximum
+        $widths = foreach ($c in 0..($columns - 1)) { ($table | ForEach-Object { if ($c -lt $_.Count) { $_[$c].Length } else { 0 } } | Measure-Object -Maximum).Maximum }
+        if ((($widths | Measure-Object -Sum).Sum + 2 * ($columns - 1) + 4) -le 80) {
+            $first = $true
+            foreach ($row in $table) {
+                $out.Add(('    ' + ((0..($columns - 1) | ForEach-Object { $cell = if ($_ -lt $row.Count) { $row[$_] } else { '' }; $cell.PadRight($widths[$_]) }) -join '  ')).TrimEnd())
+                if ($first) { $out.Add('    ' + (($widths | ForEach-Object { '-' * $_ }) -join '  ')); $first = $false }
+            }
+        }
+        else {
+            foreach ($row in ($table | Select-Object -Skip 1)) {
+                $head = $row[0] + $(if ($row.Count -gt 2) { ' (' + (($row[1..($row.Count - 2)]) -join ', ') + ')' } else { '' })
+                $out.Add("    $head")
+                & $wrap $row[$row.Count - 1] '        ' '        '
+            }
+        }
+        $table.Clear()
+    }
     foreach ($line in $lines) {
+        if ($line -notmatch '^\s*\|') { & $flushTable }
         if ($line -match '^\s*```') { & $flush; $inFence = -not $inFence; continue }
         if ($inFence) { $out.Add(('        ' + $line).TrimEnd()); continue }
         if ($line -match '^(#{1,4})\s+(.*)$') {
@@ -406,7 +430,7 @@ function ConvertTo-AboutText([string[]] $lines) {
         }
         if ($line -match '^\s*\|') {
             & $flush
-            if ($line -notmatch '^\s*\|[\s:|-]+\|\s*$') { $out.Add('    ' + (ConvertTo-PlainText $line.Trim())) }
+            if ($line -notmatch '^\s*\|[\s:|-]+\|\s*$') { $table.Add(@($line.Trim().Trim('|') -split '\|' | ForEach-Object { ConvertTo-PlainText $_.Trim() })) }
             continue
         }
         if ($line -match '^\s*$') { & $flush; if ($out.Count -and $out[$out.Count - 1] -ne '') { $out.Add('') }; continue }
@@ -414,6 +438,7 @@ function ConvertTo-AboutText([string[]] $lines) {
         $para.Add($line)
     }
     & $flush
+    & $flushTable
     ($out -join [Environment]::NewLine).TrimEnd() + [Environment]::NewLine
 }
 
