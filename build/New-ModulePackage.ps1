@@ -112,7 +112,7 @@ function ConvertTo-XmlText([string] $s) { [System.Security.SecurityElement]::Esc
 
 $cmdlets = @($manifest.ExportedCmdlets.Keys | Sort-Object)
 $tags = @($psData.Tags) + 'PSModule' + 'PSIncludes_Cmdlet' + 'PSEdition_Desktop' + 'PSEdition_Core' +
-    ($cmdlets | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" })
+    ($cmdlets | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" }) | Select-Object -Unique
 $nuspec = @"
 <?xml version="1.0" encoding="utf-8"?>
 <package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
