@@ -25,7 +25,7 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('WeCom', 'WeChat', 'WeWork', 'EnterpriseWeChat', 'Bot', 'Chat', 'WebSocket', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('WeCom', 'WeChat', 'WeWork', 'EnterpriseWeChat', 'Bot', 'Chat', 'WebSocket', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/wecomps/WecomPS'
             LicenseUri   = 'https://github.com/wecomps/WecomPS/blob/main/LICENSE'
             ReleaseNotes = 'First release: Connect-WecomBot, Receive-WecomMessage, Send-WecomMessage, Send-WecomFile, Disconnect-WecomBot, Get-WecomSession.'

@@ -8,7 +8,7 @@
       Test     Build, then the xunit suite (dotnet test) and the Pester suite under this pwsh; fails if either fails.
                Its last line is "N passed, M failed" summed over both suites.
       Demo     Build, then run samples/DemoBot.ps1 against the in-process WeCom double (no credentials needed).
-      Docs     Generate module/en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/.
+      Docs     Generate en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/ (format: docs/README.md).
       Package  Build Release, then make out/WecomPS (a folder Publish-Module accepts) and out/WecomPS.<ver>.nupkg.
       Bench    Run the benchmarks under bench/ and print their figures.
 .EXAMPLE
@@ -45,7 +45,8 @@ function Invoke-Docs {
     $generator = Join-Path $root 'build/New-MamlHelp.ps1'
     if (Test-Path $generator) {
         Write-Step 'Help from docs/'
-        & $generator -DocsPath (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $root 'module/en-US')
+        # PowerShell reads a module's help from ModuleBase/<culture>: beside the repository-root WecomPS.psd1.
+        & $generator -DocsPath (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $root 'en-US')
     }
 }
 
