@@ -117,7 +117,7 @@ namespace WecomPS.Testing.Tests
         [Fact]
         public async Task In_flight_limit_rejects_the_fifth_concurrent_chunk()
         {
-            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4, AckDelay = TimeSpan.FromMilliseconds(300) });
+            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4, AckDelay = TimeSpan.FromSeconds(3) });   // long enough for all 5 sends even on a loaded machine
             await using var client = await TestClient.SubscribedAsync(server);
             var data = RandomPayload(5 * Chunk);
             var uploadId = await InitAsync(client, data);
@@ -136,23 +136,20 @@ namespace WecomPS.Testing.Tests
         }
 
         [Fact]
-        public async Task Twenty_megabyte_upload_is_fast_in_the_double()
+        public async Task Twenty_megabyte_upload_reassembles_in_the_double()
         {
             using var server = WecomMockServer.Start();
             await using var client = await TestClient.SubscribedAsync(server);
             var data = RandomPayload(20 * 1024 * 1024);
             var uploadId = await InitAsync(client, data);
             var bodies = Enumerable.Range(0, 40).Select(i => JsonSerializer.Serialize(new { cmd = "aibot_upload_media_chunk", headers = new { req_id = "c" + i }, body = ChunkBody(uploadId, i, data) })).ToArray();
-            var watch = System.Diagnostics.Stopwatch.StartNew();
             for (int i = 0; i < 40; i += 4)
             {
                 for (int j = i; j < i + 4; j++) await client.SendTextAsync(bodies[j]);
                 for (int j = i; j < i + 4; j++) Assert.Equal(0, Errcode(await client.WaitForAckAsync("c" + j)));
             }
             Assert.Equal(0, Errcode(await client.RequestAsync("aibot_upload_media_finish", new { upload_id = uploadId })));
-            watch.Stop();
-            Assert.Equal(data, server.Uploads.Single().Bytes);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "took " + watch.Elapsed);
+            Assert.Equal(data, server.Uploads.Single().Bytes);   // speed is measured by bench/, not asserted here
         }
 
         [Fact]
