@@ -224,7 +224,7 @@ Describe 'Set-WecomMockFault' {
     It 'disconnected_event supersedes the session' {
         Connect-Mock
         Send-WecomMockMessage -Event disconnected_event | Out-Null
-        Receive-WecomMessage -Wait -Timeout 10 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        Receive-WecomMessage -Wait -Timeout 10 -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
         (Get-WecomSession).State | Should -Be 'Superseded'
         $err[0].FullyQualifiedErrorId | Should -BeLike 'WecomSessionSuperseded*'
     }
