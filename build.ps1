@@ -5,7 +5,7 @@
 .DESCRIPTION
     Tasks:
       Build    (default) compile and stage the module under module/, generate help from docs/.
-      Test     Build, then the xunit suite (dotnet test) and the Pester suite under this pwsh; fails if either fails.
+      Test     Build, then the xunit suite (dotnet test) and the Pester suite in a child process of this pwsh; fails if either fails.
                Its last line is "N passed, M failed" summed over both suites.
       Demo     Build, then run samples/DemoBot.ps1 against the in-process WeCom double (no credentials needed).
       Docs     Generate en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/ (format: docs/README.md).
@@ -51,11 +51,23 @@ function Invoke-Docs {
 }
 
 function Get-PesterModulePath {
-    Invoke-Native 'restore of the pinned tools' { dotnet restore (Join-Path $root 'build/tools.proj') --nologo -v:q }
+    Invoke-Native 'restore of the pinned tools' { dotnet restore (Join-Path $root 'build/tools.proj') --nologo -v:q | Out-Host }
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     $path = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
     if (-not (Test-Path $path)) { throw "Pester $PesterVersion was not restored to $path." }
     $path
+}
+
+# The pwsh running this script, as a command line: pwsh itself, or dotnet + pwsh.dll under `dotnet pwsh` (the local tool).
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    $name = [IO.Path]::GetFileNameWithoutExtension($process)
+    if ($name -eq 'pwsh') { return $process }
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if ($name -eq 'dotnet' -and (Test-Path $dll)) { return $process, $dll }
+    $exe = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    if (Test-Path $exe) { return $exe }
+    throw "Cannot find the pwsh executable of this PowerShell ($PSHOME) to run Pester in a child process."
 }
 
 function Invoke-Test {
@@ -75,17 +87,21 @@ function Invoke-Test {
     }
     if ($xunitExit -ne 0 -and $xFailed -eq 0) { $xFailed = 1 }   # the run itself broke
 
-    Write-Step "Pester $PesterVersion under PowerShell $($PSVersionTable.PSVersion)"
-    Import-Module (Get-PesterModulePath) -Force
-    $config = New-PesterConfiguration
-    $config.Run.Path = Join-Path $root 'tests/Pester'
-    $config.Run.PassThru = $true
-    $config.Output.Verbosity = 'Normal'
-    $config.TestResult.Enabled = $true
-    $config.TestResult.OutputPath = Join-Path $results 'pester.xml'
-    $pester = Invoke-Pester -Configuration $config
-    $pPassed = $pester.PassedCount
-    $pFailed = $pester.FailedCount + $pester.FailedBlocksCount + $pester.FailedContainersCount
+    Write-Step "Pester $PesterVersion (child pwsh)"
+    $summaryFile = Join-Path $results 'pester-summary.json'
+    $pesterPath = Get-PesterModulePath
+    $pwsh = @(Get-PwshCommand)
+    $pwshArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'build/Invoke-PesterSuite.ps1'),
+        '-PesterPath', $pesterPath, '-TestsPath', (Join-Path $root 'tests/Pester'),
+        '-ResultFile', (Join-Path $results 'pester.xml'), '-SummaryFile', $summaryFile)
+    & $pwsh[0] @pwshArgs
+    $pPassed = 0; $pFailed = 1   # no summary: the run itself broke
+    if (Test-Path $summaryFile) {
+        $summary = Get-Content $summaryFile -Raw | ConvertFrom-Json
+        $pPassed = [int]$summary.Passed
+        $pFailed = [int]$summary.Failed
+    }
+    if ($LASTEXITCODE -ne 0 -and $pFailed -eq 0) { $pFailed = 1 }
 
     Write-Host ''
     Write-Host "xunit: $xPassed passed, $xFailed failed; Pester: $pPassed passed, $pFailed failed"

@@ -23,7 +23,7 @@ namespace WecomPS.Testing
             get { lock (_state.Sync) return _pushes.Count == 0 ? null : _pushes[_pushes.Count - 1].ReqId; }
         }
 
-        /// <summary>A text message; chatId null = single chat with userId.</summary>
+        /// <summary>A text message; chatId null or "" = single chat with userId. msgId: reuse one to push a duplicate.</summary>
         public PushedFrame PushText(string content, string userId = "zhangsan", string chatId = null, string msgId = null, string reqId = null, int? connectionId = null) =>
             PushMessage("text", new JsonObject { ["content"] = content }, userId, chatId, null, msgId, reqId, connectionId);
 
@@ -48,32 +48,8 @@ namespace WecomPS.Testing
         public PushedFrame PushMixed(params object[] items) => PushMixedIn(null, "zhangsan", items);
 
         /// <summary>A mixed message in a group (chatId non-null) or single chat.</summary>
-        public PushedFrame PushMixedIn(string chatId, string userId, params object[] items)
-        {
-            var media = new List<RegisteredMedia>();
-            var list = new JsonArray();
-            foreach (var item in items)
-            {
-                switch (item)
-                {
-                    case string text:
-                        list.Add(new JsonObject { ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = text } });
-                        break;
-                    case byte[] image:
-                        var registered = RegisterMedia(image, "image.png");
-                        media.Add(registered);
-                        list.Add(ImageItem(registered));
-                        break;
-                    case RegisteredMedia existing:
-                        media.Add(existing);
-                        list.Add(ImageItem(existing));
-                        break;
-                    default:
-                        throw new ArgumentException("mixed items are strings (text), byte[] (image) or RegisteredMedia, not " + (item?.GetType().Name ?? "null"));
-                }
-            }
-            return PushMessage("mixed", new JsonObject { ["msg_item"] = list }, userId, chatId, null, null, null, null, media);
-        }
+        public PushedFrame PushMixedIn(string chatId, string userId, params object[] items) =>
+            PushMixedMessage(items, userId, chatId);
 
         /// <summary>
         /// An aibot_msg_callback with <c>body.msgtype = msgType</c> and <c>body[msgType] = content</c>
@@ -98,6 +74,16 @@ namespace WecomPS.Testing
         /// <summary>Exactly these characters as one text frame (malformed JSON, raw control characters, unknown cmds...).</summary>
         public PushedFrame PushRaw(string rawText, int? connectionId = null) => Push(rawText, null, null, null, connectionId, null);
 
+        /// <summary>
+        /// Sends an earlier push again, byte for byte (same req_id and msgid), like a server redelivering a callback.
+        /// A client that de-duplicates by msgid shows it once.
+        /// </summary>
+        public PushedFrame Repush(PushedFrame pushed, int? connectionId = null)
+        {
+            if (pushed == null) throw new ArgumentNullException(nameof(pushed));
+            return Push(pushed.RawJson, pushed.ReqId, pushed.MsgId, null, connectionId, pushed.Media);
+        }
+
         /// <summary>Pushes disconnected_event to every open connection without closing any.</summary>
         public PushedFrame SendDisconnectedEvent()
         {
@@ -110,18 +96,69 @@ namespace WecomPS.Testing
             return Remember(new PushedFrame(reqId, msgId, json, sent, null));
         }
 
-        private PushedFrame PushMediaMessage(string msgType, byte[] plain, string fileName, string userId, int? connectionId)
+        /// <summary>
+        /// Registers encrypted media and pushes an image, file or video callback with its url and aeskey, in any conversation
+        /// (chatId null or "" = single chat with userId). msgId: reuse one to push a duplicate.
+        /// </summary>
+        public PushedFrame PushMedia(string msgType, byte[] plain, string fileName, string userId = "zhangsan", string chatId = null,
+            object quote = null, string msgId = null, string reqId = null, int? connectionId = null)
         {
-            var media = RegisterMedia(plain, fileName);
+            if (msgType != "image" && msgType != "file" && msgType != "video")
+                throw new ArgumentException("msgType is image, file or video, not '" + msgType + "'.", nameof(msgType));
+            if (plain == null) throw new ArgumentNullException(nameof(plain));
+            var media = RegisterMedia(plain, string.IsNullOrEmpty(fileName) ? DefaultFileName(msgType) : fileName);
             var content = new JsonObject { ["url"] = media.Url, ["aeskey"] = media.AesKey };
-            return PushMessage(msgType, content, userId, null, null, null, null, connectionId, new[] { media });
+            return PushMessage(msgType, content, userId, chatId, quote, msgId, reqId, connectionId, new[] { media });
         }
+
+        /// <summary>
+        /// A mixed message in any conversation: a string is a text item, a byte[] an image item (registered as image.png),
+        /// a <see cref="RegisteredMedia"/> an image item using that media.
+        /// </summary>
+        public PushedFrame PushMixedMessage(IEnumerable<object> items, string userId = "zhangsan", string chatId = null, object quote = null,
+            string msgId = null, string reqId = null, int? connectionId = null)
+        {
+            if (items == null) throw new ArgumentNullException(nameof(items));
+            var media = new List<RegisteredMedia>();
+            var list = new JsonArray();
+            foreach (var item in items)
+            {
+                switch (item)
+                {
+                    case string text:
+                        list.Add(new JsonObject { ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = text } });
+                        break;
+                    case byte[] image:
+                        var registered = RegisterMedia(image, "image.png");
+                        media.Add(registered);
+                        list.Add(ImageItem(registered));
+                        break;
+                    case RegisteredMedia existing:
+                        media.Add(existing);
+                        list.Add(ImageItem(existing));
+                        break;
+                    default:
+                        throw new ArgumentException("mixed items are strings (text), byte[] (image) or RegisteredMedia, not " + (item?.GetType().Name ?? "null"));
+                }
+            }
+            return PushMessage("mixed", new JsonObject { ["msg_item"] = list }, userId, chatId, quote, msgId, reqId, connectionId, media);
+        }
+
+        private static string DefaultFileName(string msgType) =>
+            msgType == "image" ? "image.png" : msgType == "video" ? "video.mp4" : "file.bin";
+
+        private PushedFrame PushMediaMessage(string msgType, byte[] plain, string fileName, string userId, int? connectionId) =>
+            PushMedia(msgType, plain, fileName, userId, null, null, null, null, connectionId);
+
+        /// <summary>PowerShell passes $null to a .NET string parameter as "": both mean "not given".</summary>
+        private static string Given(string value) => string.IsNullOrEmpty(value) ? null : value;
 
         private PushedFrame PushMessage(string msgType, object content, string userId, string chatId, object quote,
             string msgId, string reqId, int? connectionId, IReadOnlyList<RegisteredMedia> media)
         {
-            reqId = reqId ?? Ids.CallbackReqId();
-            msgId = msgId ?? Ids.MsgId();
+            chatId = Given(chatId);
+            reqId = Given(reqId) ?? Ids.CallbackReqId();
+            msgId = Given(msgId) ?? Ids.MsgId();
             var now = Now;
             var json = PushBuilder.Message(reqId, msgId, Options.BotId, userId, chatId, msgType, PushBuilder.ToNode(content),
                 PushBuilder.ToNode(quote), now.ToUnixTimeSeconds(), ResponseUrl());
@@ -132,8 +169,9 @@ namespace WecomPS.Testing
         private string BuildEvent(string eventType, object payload, string userId, string chatId, string msgId, string reqId,
             out string usedReqId, out string usedMsgId)
         {
-            usedReqId = reqId ?? Ids.CallbackReqId();
-            usedMsgId = msgId ?? Ids.MsgId();
+            chatId = Given(chatId);
+            usedReqId = Given(reqId) ?? Ids.CallbackReqId();
+            usedMsgId = Given(msgId) ?? Ids.MsgId();
             var responseUrl = eventType == "template_card_event" ? ResponseUrl() : null;
             return PushBuilder.Event(usedReqId, usedMsgId, Options.BotId, eventType, PushBuilder.ToNode(payload), userId, chatId,
                 Now.ToUnixTimeSeconds(), responseUrl);

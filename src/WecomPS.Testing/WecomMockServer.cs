@@ -162,6 +162,9 @@ namespace WecomPS.Testing
         private static bool IsReplyCommand(string cmd) =>
             cmd == "aibot_respond_msg" || cmd == "aibot_respond_welcome_msg" || cmd == "aibot_respond_update_msg";
 
+        /// <summary>True once <see cref="Dispose"/> ran: the port is closed and pushes have nowhere to go.</summary>
+        public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
         /// <summary>Background tasks still running (accept loop, connections, delayed acks); 0 after Dispose.</summary>
         internal int BackgroundTaskCount => _tasks.Count;
 

@@ -135,6 +135,50 @@ namespace WecomPS.Testing.Tests
         }
 
         [Fact]
+        public async Task Empty_strings_from_PowerShell_mean_not_given()
+        {
+            // PowerShell passes $null to a .NET string parameter as "": PushText('hi', 'lisi', $null, $null, $null).
+            using var server = WecomMockServer.Start();
+            await using var client = await TestClient.SubscribedAsync(server);
+            var text = server.PushText("hi", "lisi", chatId: "", msgId: "", reqId: "");
+            var evt = server.PushEvent("enter_chat", null, "lisi", chatId: "", msgId: "", reqId: "");
+            var file = server.PushMedia("file", new byte[] { 1, 2, 3, 4, 5 }, "", "lisi", chatId: "", msgId: "", reqId: "");
+            var mixed = server.PushMixedMessage(new object[] { "a" }, "lisi", chatId: "", msgId: "", reqId: "");
+            await client.WaitForAsync(e => client.Received.Count(x => x.TryGetProperty("cmd", out _)) >= 4, null, "four pushes");
+            var frames = client.Received.Where(e => e.TryGetProperty("cmd", out _)).ToArray();
+            foreach (var (pushed, frame) in new[] { text, evt, file, mixed }.Zip(frames))
+            {
+                Assert.Equal(24, pushed.ReqId.Length);
+                Assert.False(string.IsNullOrEmpty(pushed.MsgId));
+                Assert.Equal(pushed.ReqId, frame.GetProperty("headers").GetProperty("req_id").GetString());
+                var body = frame.GetProperty("body");
+                Assert.Equal(pushed.MsgId, body.GetProperty("msgid").GetString());
+                Assert.Equal("single", body.GetProperty("chattype").GetString());
+                Assert.False(body.TryGetProperty("chatid", out _));
+            }
+            Assert.Equal("file.bin", file.Media[0].FileName);
+        }
+
+        [Fact]
+        public async Task PushMedia_in_a_group_with_a_reused_msgid_and_Repush_resend_the_same_callback()
+        {
+            using var server = WecomMockServer.Start();
+            await using var client = await TestClient.SubscribedAsync(server);
+            var first = server.PushMedia("image", new byte[] { 1, 2, 3, 4, 5 }, "a.png", "lisi", chatId: "wrGroup1", msgId: "MSG1");
+            var again = server.Repush(first);
+            var dup = server.PushText("x", "lisi", msgId: "MSG1");
+            await client.WaitForAsync(e => client.Received.Count(x => x.TryGetProperty("cmd", out _)) >= 3, null, "three pushes");
+            var frames = client.Received.Where(e => e.TryGetProperty("cmd", out _)).ToArray();
+            Assert.Equal("wrGroup1", frames[0].GetProperty("body").GetProperty("chatid").GetString());
+            Assert.Equal(frames[0].GetRawText(), frames[1].GetRawText());
+            Assert.Equal(first.ReqId, again.ReqId);
+            Assert.Equal("MSG1", again.MsgId);
+            Assert.Equal("MSG1", frames[2].GetProperty("body").GetProperty("msgid").GetString());
+            Assert.NotEqual(first.ReqId, dup.ReqId);
+            Assert.Throws<ArgumentException>(() => server.PushMedia("voice", new byte[5], "a.amr"));
+        }
+
+        [Fact]
         public void Push_without_subscribed_connection_throws()
         {
             using var server = WecomMockServer.Start();

@@ -117,14 +117,18 @@ namespace WecomPS.Testing.Tests
         [Fact]
         public async Task In_flight_limit_rejects_the_fifth_concurrent_chunk()
         {
-            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4, AckDelay = TimeSpan.FromSeconds(3) });   // long enough for all 5 sends even on a loaded machine
+            // The ack delay must outlast sending five 512 KiB chunks on a loaded 2-core machine: generous, then switched off.
+            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4 });
             await using var client = await TestClient.SubscribedAsync(server);
             var data = RandomPayload(5 * Chunk);
             var uploadId = await InitAsync(client, data);
+            var bodies = Enumerable.Range(0, 5).Select(i => ChunkBody(uploadId, i, data)).ToArray();
+            server.Options.AckDelay = TimeSpan.FromSeconds(3);
             var reqIds = new string[5];
-            for (int i = 0; i < 5; i++) reqIds[i] = await client.SendAsync("aibot_upload_media_chunk", ChunkBody(uploadId, i, data));
+            for (int i = 0; i < 5; i++) reqIds[i] = await client.SendAsync("aibot_upload_media_chunk", bodies[i]);
             var codes = new int[5];
-            for (int i = 0; i < 5; i++) codes[i] = Errcode(await client.WaitForAckAsync(reqIds[i]));
+            for (int i = 0; i < 5; i++) codes[i] = Errcode(await client.WaitForAckAsync(reqIds[i], TimeSpan.FromSeconds(15)));
+            server.Options.AckDelay = TimeSpan.Zero;
             Assert.Equal(new[] { 0, 0, 0, 0, -1 }, codes);
             Assert.Equal(1, server.RejectedChunks);
             Assert.Equal(4, server.MaxChunksInFlightSeen);

@@ -1,0 +1,294 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Text.Json.Nodes;
+
+namespace WecomPS.Testing.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Pushes an inbound message or event from the WeCom mock server to the connected client.</para>
+    /// <para type="description">
+    /// One parameter set per kind: -Text, -Image, -File, -Video, -Voice, -Mixed, -MsgType/-Content (any msgtype), -Event, -Raw,
+    /// and -Repeat (send an earlier push again, byte for byte). Without -ChatId the message comes from a single chat with -UserId;
+    /// with -ChatId it comes from that group. Reuse a -MsgId to push a duplicate.
+    /// -Event disconnected_event (without -ConnectionId, -MsgId or -ReqId) goes to every open connection, as when the bot is kicked.
+    /// Outputs what was pushed: ReqId (the req_id a reply must carry), MsgId, RawJson, ConnectionCount, Media.
+    /// </para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Send, "WecomMockMessage", DefaultParameterSetName = TextSet)]
+    [OutputType(typeof(PushedFrame))]
+    public sealed class SendWecomMockMessageCommand : MockServerCmdlet
+    {
+        private const string TextSet = "Text";
+        private const string ImageSet = "Image";
+        private const string FileSet = "File";
+        private const string VideoSet = "Video";
+        private const string VoiceSet = "Voice";
+        private const string MixedSet = "Mixed";
+        private const string MessageSet = "Message";
+        private const string EventSet = "Event";
+        private const string RawSet = "Raw";
+        private const string RepeatSet = "Repeat";
+
+        /// <summary>A text message with this content (pipeline: 'hi', 'there' | Send-WecomMockMessage).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = TextSet, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        public string Text { get; set; }
+
+        /// <summary>An image message: a path, a FileInfo or a byte[] of the image. The client downloads it encrypted from the mock.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ImageSet)]
+        [ValidateNotNull]
+        public object Image { get; set; }
+
+        /// <summary>A file message: a path, a FileInfo or a byte[].</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FileSet)]
+        [ValidateNotNull]
+        public object File { get; set; }
+
+        /// <summary>A video message: a path, a FileInfo or a byte[].</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VideoSet)]
+        [ValidateNotNull]
+        public object Video { get; set; }
+
+        /// <summary>The name the media is served under (Content-Disposition). Default: the file's name, else image.png / file.bin / video.mp4.</summary>
+        [Parameter(ParameterSetName = ImageSet)]
+        [Parameter(ParameterSetName = FileSet)]
+        [Parameter(ParameterSetName = VideoSet)]
+        [ValidateNotNullOrEmpty]
+        public string FileName { get; set; }
+
+        /// <summary>A voice message; WeCom delivers voice already transcribed, so this is the transcript.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = VoiceSet)]
+        [AllowEmptyString]
+        public string Voice { get; set; }
+
+        /// <summary>A mixed message: each string is a text item; each byte[] or FileInfo (Get-Item x.png) an image item.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MixedSet)]
+        [ValidateNotNullOrEmpty]
+        public object[] Mixed { get; set; }
+
+        /// <summary>Any msgtype, with -Content as body.&lt;msgtype&gt; (a hashtable or PSCustomObject).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MessageSet)]
+        [ValidateNotNullOrEmpty]
+        public string MsgType { get; set; }
+
+        /// <summary>With -MsgType: the object put under body.&lt;msgtype&gt;.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MessageSet)]
+        [AllowNull]
+        public object Content { get; set; }
+
+        /// <summary>An event: enter_chat, template_card_event, feedback_event, disconnected_event or any other event type.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = EventSet)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(EventTypeCompleter))]
+        public string Event { get; set; }
+
+        /// <summary>With -Event: the object put under event.&lt;eventtype&gt; (e.g. @{ event_key = 'ok'; task_id = 't1' }).</summary>
+        [Parameter(ParameterSetName = EventSet)]
+        [AllowNull]
+        public IDictionary EventPayload { get; set; }
+
+        /// <summary>Exactly this text as one WebSocket text frame (malformed JSON, unknown cmds...).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RawSet)]
+        [AllowEmptyString]
+        public string Raw { get; set; }
+
+        /// <summary>An earlier push (the output of this cmdlet) to send again unchanged: same req_id, same msgid.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RepeatSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PushedFrame Repeat { get; set; }
+
+        /// <summary>The sender's userid. Default: zhangsan.</summary>
+        [Parameter(ParameterSetName = TextSet)]
+        [Parameter(ParameterSetName = ImageSet)]
+        [Parameter(ParameterSetName = FileSet)]
+        [Parameter(ParameterSetName = VideoSet)]
+        [Parameter(ParameterSetName = VoiceSet)]
+        [Parameter(ParameterSetName = MixedSet)]
+        [Parameter(ParameterSetName = MessageSet)]
+        [Parameter(ParameterSetName = EventSet)]
+        [ValidateNotNullOrEmpty]
+        public string UserId { get; set; } = "zhangsan";
+
+        /// <summary>The group chat it comes from. Default: a single chat with -UserId.</summary>
+        [Parameter(ParameterSetName = TextSet)]
+        [Parameter(ParameterSetName = ImageSet)]
+        [Parameter(ParameterSetName = FileSet)]
+        [Parameter(ParameterSetName = VideoSet)]
+        [Parameter(ParameterSetName = VoiceSet)]
+        [Parameter(ParameterSetName = MixedSet)]
+        [Parameter(ParameterSetName = MessageSet)]
+        [Parameter(ParameterSetName = EventSet)]
+        public string ChatId { get; set; }
+
+        /// <summary>body.msgid. Default: a new random id. Pass an earlier push's MsgId to push a duplicate.</summary>
+        [Parameter(ParameterSetName = TextSet)]
+        [Parameter(ParameterSetName = ImageSet)]
+        [Parameter(ParameterSetName = FileSet)]
+        [Parameter(ParameterSetName = VideoSet)]
+        [Parameter(ParameterSetName = VoiceSet)]
+        [Parameter(ParameterSetName = MixedSet)]
+        [Parameter(ParameterSetName = MessageSet)]
+        [Parameter(ParameterSetName = EventSet)]
+        public string MsgId { get; set; }
+
+        /// <summary>headers.req_id of the callback. Default: a new random one.</summary>
+        [Parameter(ParameterSetName = TextSet)]
+        [Parameter(ParameterSetName = ImageSet)]
+        [Parameter(ParameterSetName = FileSet)]
+        [Parameter(ParameterSetName = VideoSet)]
+        [Parameter(ParameterSetName = VoiceSet)]
+        [Parameter(ParameterSetName = MixedSet)]
+        [Parameter(ParameterSetName = MessageSet)]
+        [Parameter(ParameterSetName = EventSet)]
+        public string ReqId { get; set; }
+
+        /// <summary>body.quote: the message the user quoted, e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' } }.</summary>
+        [Parameter(ParameterSetName = TextSet)]
+        [Parameter(ParameterSetName = ImageSet)]
+        [Parameter(ParameterSetName = FileSet)]
+        [Parameter(ParameterSetName = VideoSet)]
+        [Parameter(ParameterSetName = VoiceSet)]
+        [Parameter(ParameterSetName = MixedSet)]
+        [Parameter(ParameterSetName = MessageSet)]
+        public object Quote { get; set; }
+
+        /// <summary>Push to this connection only (see ConnectionId in Get-WecomMockFrame). Default: every subscribed connection.</summary>
+        [Parameter]
+        public int ConnectionId { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var server = ResolveServer();
+            int? connection = MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionId)) ? ConnectionId : (int?)null;
+            var quote = PsJson.ToNode(Quote);
+            PushedFrame pushed;
+            try
+            {
+                switch (ParameterSetName)
+                {
+                    case ImageSet: pushed = PushMedia(server, "image", Image, quote, connection); break;
+                    case FileSet: pushed = PushMedia(server, "file", File, quote, connection); break;
+                    case VideoSet: pushed = PushMedia(server, "video", Video, quote, connection); break;
+                    case VoiceSet:
+                        pushed = server.PushMessage("voice", new JsonObject { ["content"] = Voice ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
+                        break;
+                    case MixedSet: pushed = server.PushMixedMessage(MixedItems(), UserId, ChatId, quote, MsgId, ReqId, connection); break;
+                    case MessageSet: pushed = server.PushMessage(MsgType, PsJson.ToNode(Content), UserId, ChatId, quote, MsgId, ReqId, connection); break;
+                    case EventSet: pushed = PushEvent(server, connection); break;
+                    case RawSet: pushed = server.PushRaw(Raw ?? "", connection); break;
+                    case RepeatSet: pushed = server.Repush(Repeat, connection); break;
+                    default:
+                        pushed = server.PushMessage("text", new JsonObject { ["content"] = Text ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
+                        break;
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                WriteError(new ErrorRecord(e, "WecomMockNoConnection", ErrorCategory.ConnectionError, server));
+                return;
+            }
+            catch (ArgumentException e)
+            {
+                WriteError(new ErrorRecord(e, "WecomMockInvalidPush", ErrorCategory.InvalidArgument, ParameterSetName));
+                return;
+            }
+            catch (MediaInputException e)
+            {
+                WriteError(e.Record);
+                return;
+            }
+            WriteVerbose("Pushed " + Describe() + " to " + pushed.ConnectionCount + " connection(s), req_id " + (pushed.ReqId ?? "(raw)") + ".");
+            WriteObject(pushed);
+        }
+
+        private PushedFrame PushEvent(WecomMockServer server, int? connection)
+        {
+            var bound = MyInvocation.BoundParameters;
+            if (Event == "disconnected_event" && connection == null && !bound.ContainsKey(nameof(MsgId)) && !bound.ContainsKey(nameof(ReqId)))
+                return server.SendDisconnectedEvent();
+            return server.PushEvent(Event, PsJson.ToNode(EventPayload), UserId, ChatId, MsgId, ReqId, connection);
+        }
+
+        private PushedFrame PushMedia(WecomMockServer server, string msgType, object input, object quote, int? connection)
+        {
+            var bytes = ReadMedia(input, out var nameFromPath);
+            return server.PushMedia(msgType, bytes, FileName ?? nameFromPath, UserId, ChatId, quote, MsgId, ReqId, connection);
+        }
+
+        private IEnumerable<object> MixedItems()
+        {
+            var items = new List<object>();
+            foreach (var raw in Mixed)
+            {
+                var item = raw is PSObject pso ? pso.BaseObject : raw;
+                if (item is string text) items.Add(text);
+                else items.Add(ReadMedia(item, out _));
+            }
+            return items;
+        }
+
+        /// <summary>A path (string), FileInfo, byte[] or array of bytes.</summary>
+        private byte[] ReadMedia(object input, out string fileName)
+        {
+            fileName = null;
+            var value = input is PSObject pso ? pso.BaseObject : input;
+            switch (value)
+            {
+                case byte[] bytes: return bytes;
+                case object[] array when array.Length > 0 && array.All(x => (x is PSObject p ? p.BaseObject : x) is byte):
+                    return array.Select(x => (byte)(x is PSObject p ? p.BaseObject : x)).ToArray();
+                case FileInfo file: return ReadFile(file.FullName, out fileName);
+                case string path: return ReadFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), out fileName);
+                default:
+                    throw new MediaInputException(Error("WecomMockInvalidMedia", ErrorCategory.InvalidArgument,
+                        "Media is a path, a FileInfo or a byte[]; got " + value.GetType().Name + ".", value));
+            }
+        }
+
+        private static byte[] ReadFile(string path, out string fileName)
+        {
+            fileName = System.IO.Path.GetFileName(path);
+            try
+            {
+                return System.IO.File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                var category = e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError;
+                throw new MediaInputException(new ErrorRecord(e, "WecomMockMediaUnreadable", category, path));
+            }
+        }
+
+        private string Describe()
+        {
+            switch (ParameterSetName)
+            {
+                case EventSet: return "event " + Event;
+                case MessageSet: return MsgType + " message";
+                case RawSet: return "a raw frame";
+                case RepeatSet: return "a repeat of " + Repeat.ReqId;
+                default: return ParameterSetName.ToLowerInvariant() + " message" + (ChatId != null ? " in " + ChatId : " from " + UserId);
+            }
+        }
+
+        private sealed class MediaInputException : Exception
+        {
+            public MediaInputException(ErrorRecord record) : base(record.Exception.Message) { Record = record; }
+            public ErrorRecord Record { get; }
+        }
+    }
+
+    /// <summary>Completes -Event with the documented event types.</summary>
+    public sealed class EventTypeCompleter : IArgumentCompleter
+    {
+        private static readonly string[] Types = { "enter_chat", "template_card_event", "feedback_event", "disconnected_event" };
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            Types.Where(t => t.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
+    }
+}

@@ -1,0 +1,69 @@
+# The two modules as a user imports them from the repository root: manifests, exports, side by side.
+BeforeAll {
+    $repo = Resolve-Path "$PSScriptRoot/../.."
+    $clientManifest = Join-Path $repo 'WecomPS.psd1'
+    $kitManifest = Join-Path $repo 'module/WecomPS.Testing/WecomPS.Testing.psd1'
+    Import-Module $clientManifest
+    Import-Module $kitManifest
+}
+
+Describe 'WecomPS module' {
+    It 'passes Test-ModuleManifest' {
+        $manifest = Test-ModuleManifest -Path $clientManifest -ErrorAction Stop
+        $manifest.Name | Should -Be 'WecomPS'
+        $manifest.CompatiblePSEditions | Should -Contain 'Core'
+    }
+
+    It 'exports exactly the client cmdlets' {
+        (Get-Module WecomPS).ExportedCommands.Keys | Sort-Object |
+            Should -Be @('Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Receive-WecomMessage', 'Send-WecomFile', 'Send-WecomMessage')
+    }
+
+    It 'has cmdlets that support -WhatIf where they change something' {
+        foreach ($name in 'Connect-WecomBot', 'Disconnect-WecomBot', 'Send-WecomMessage', 'Send-WecomFile') {
+            (Get-Command $name).Parameters.Keys | Should -Contain 'WhatIf' -Because "$name changes something"
+        }
+    }
+}
+
+Describe 'WecomPS.Testing module' {
+    It 'passes Test-ModuleManifest' {
+        $manifest = Test-ModuleManifest -Path $kitManifest -ErrorAction Stop
+        $manifest.Name | Should -Be 'WecomPS.Testing'
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+    }
+
+    It 'exports exactly the test-kit cmdlets' {
+        (Get-Module WecomPS.Testing).ExportedCommands.Keys | Sort-Object |
+            Should -Be @('Get-WecomMockFrame', 'Get-WecomMockUpload', 'Send-WecomMockMessage', 'Set-WecomMockFault', 'Start-WecomMockServer', 'Stop-WecomMockServer')
+    }
+
+    It 'loads beside WecomPS from its own assembly' {
+        $client = (Get-Command Connect-WecomBot).ImplementingType.Assembly
+        $kit = (Get-Command Start-WecomMockServer).ImplementingType.Assembly
+        $client.GetName().Name | Should -Be 'WecomPS'
+        $kit.GetName().Name | Should -Be 'WecomPS.Testing'
+        $kit.Location | Should -BeLike '*module*WecomPS.Testing*WecomPS.Testing.dll'
+    }
+
+    It 'declares the output type of the cmdlets that output something' {
+        (Get-Command Start-WecomMockServer).OutputType.Name | Should -Be 'WecomPS.Testing.WecomMockServer'
+        (Get-Command Send-WecomMockMessage).OutputType.Name | Should -Be 'WecomPS.Testing.PushedFrame'
+        (Get-Command Get-WecomMockFrame).OutputType.Name | Should -Be 'WecomPS.Testing.Frame'
+        (Get-Command Get-WecomMockUpload).OutputType.Name | Should -Be 'WecomPS.Testing.UploadedMedia'
+    }
+
+    It 'stops every server it started when it is removed' {
+        $a = Start-WecomMockServer
+        $b = Start-WecomMockServer
+        Remove-Module WecomPS.Testing
+        try {
+            $a.IsDisposed | Should -BeTrue
+            $b.IsDisposed | Should -BeTrue
+        }
+        finally {
+            Import-Module $kitManifest
+        }
+        Get-Command Start-WecomMockServer | Should -Not -BeNullOrEmpty
+    }
+}
