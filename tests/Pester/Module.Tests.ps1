@@ -16,11 +16,11 @@ Describe 'WecomPS module' {
 
     It 'exports exactly the client cmdlets' {
         (Get-Module WecomPS).ExportedCommands.Keys | Sort-Object |
-            Should -Be @('Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Receive-WecomMessage', 'Send-WecomFile', 'Send-WecomMessage')
+            Should -Be @('Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Receive-WecomMessage', 'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile', 'Send-WecomMessage')
     }
 
     It 'has cmdlets that support -WhatIf where they change something' {
-        foreach ($name in 'Connect-WecomBot', 'Disconnect-WecomBot', 'Send-WecomMessage', 'Send-WecomFile') {
+        foreach ($name in 'Connect-WecomBot', 'Disconnect-WecomBot', 'Send-WecomMessage', 'Send-WecomFile', 'Send-WecomCard', 'Save-WecomMedia') {
             (Get-Command $name).Parameters.Keys | Should -Contain 'WhatIf' -Because "$name changes something"
         }
     }
