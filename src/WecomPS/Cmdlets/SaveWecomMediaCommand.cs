@@ -48,7 +48,7 @@ namespace WecomPS.Cmdlets
             }
             string folder = Destination != null ? GetUnresolvedProviderPathFromPSPath(Destination) : SessionState.Path.CurrentFileSystemLocation.ProviderPath;
             var session = Session ?? (Message.SessionName != null ? SessionStore.Get(Message.SessionName) : null) ?? SessionStore.Default;
-            using (var downloader = new MediaDownloader(session?.Options, TimeSpan.FromSeconds(TimeoutSec)))
+            using (var downloader = new MediaDownloader(session?.Options, TimeSpan.FromSeconds(TimeoutSec), session?.Log))
             using (session != null ? session.AttachLog(this) : null)
             {
                 foreach (var media in refs)
