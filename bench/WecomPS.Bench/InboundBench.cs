@@ -22,6 +22,32 @@ namespace WecomPS.Bench
             return clock.Elapsed.TotalSeconds;
         });
 
+        /// <summary>
+        /// Frames in the double's own shape, made before the clock starts from one real PushText (which is itself delivered,
+        /// so the receiver gets <paramref name="count"/> + 1 messages): unique req_id and msgid each.
+        /// </summary>
+        public static string[] PrebuiltFrames(WecomMockServer server, int count)
+        {
+            var template = server.PushText("prebuilt template", "user0");
+            var frames = new string[count];
+            for (int i = 0; i < count; i++)
+            {
+                var tag = i.ToString("D8", CultureInfo.InvariantCulture);
+                frames[i] = template.RawJson
+                    .Replace(template.ReqId, template.ReqId.Substring(0, template.ReqId.Length - 8) + tag)
+                    .Replace(template.MsgId, template.MsgId.Substring(0, template.MsgId.Length - 9) + tag + "=");
+            }
+            return frames;
+        }
+
+        /// <summary>Pushes prebuilt frames through PushRaw (no JSON building in the double); result = seconds taken.</summary>
+        public static Task<double> BurstRawAsync(WecomMockServer server, string[] frames) => Task.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var f in frames) server.PushRaw(f);
+            return clock.Elapsed.TotalSeconds;
+        });
+
         /// <summary>Pushes at about <paramref name="perSecond"/>; each content is the Stopwatch timestamp of its push.</summary>
         public static Task<double> PacedAsync(WecomMockServer server, int count, int perSecond) => Task.Run(() =>
         {
@@ -68,8 +94,26 @@ namespace WecomPS.Bench
                 pushRates.Add(n / await push);
                 if (session.MessagesReceived != n + 2000) report.Notes.Add("core inbound: session received " + session.MessagesReceived + " of " + (n + 2000));
             }
-            report.Figure("inbound", "core: push -> session inbox -> consumer, msg/s (" + n + " msgs)", Fmt.N(Stats.Median(rates), "0"), ">= 50000 (pwsh level)");
-            report.Figure("inbound", "  the double's own push rate in that run, msg/s", Fmt.N(Stats.Median(pushRates), "0"));
+            report.Figure("inbound", "core: PushText -> session inbox -> consumer, msg/s (N=" + n + ")", Fmt.N(Stats.Median(rates), "0"));
+            report.Figure("inbound", "  the double's own PushText rate in that run, msg/s", Fmt.N(Stats.Median(pushRates), "0"));
+
+            var rawRates = new List<double>(); var rawPush = new List<double>();
+            for (int run = 0; run < o.Runs; run++)
+            {
+                using var server = WecomMockServer.Start();
+                using var session = await ConnectAsync(server, n * 2);
+                var inbox = (Inbox)InboxProperty.GetValue(session);
+                await DrainAsync(inbox, server, 2000);
+                var frames = Pusher.PrebuiltFrames(server, n);
+                await DrainAsync(inbox, null, 1);
+                var clock = Stopwatch.StartNew();
+                var push = Pusher.BurstRawAsync(server, frames);
+                await DrainAsync(inbox, null, n);
+                rawRates.Add(n / clock.Elapsed.TotalSeconds);
+                rawPush.Add(n / await push);
+            }
+            report.Figure("inbound", "core: prebuilt frames (PushRaw) -> inbox -> consumer, msg/s", Fmt.N(Stats.Median(rawRates), "0"), "core level, no goal");
+            report.Figure("inbound", "  the double's PushRaw rate in that run, msg/s", Fmt.N(Stats.Median(rawPush), "0"));
 
             var lat = new List<double>();
             {
