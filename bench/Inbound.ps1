@@ -7,7 +7,8 @@
     pushRates  : how fast the double itself pushed in those runs (if close to rates, the double is the limit)
     rawRates   : the same with frames prebuilt in the double's shape and sent with PushRaw (rawPushRates: its send rate)
     drainRates : N queued in the inbox first, then only Receive-WecomMessage (the pipeline's own rate)
-    latency    : pushes at ~1000 msg/s carrying a Stopwatch timestamp; latency measured in ForEach-Object downstream
+    latency    : pushes at ~1000 msg/s carrying DateTime.UtcNow.Ticks; latency measured in ForEach-Object downstream,
+                 split at WecomMessage.ReceivedAt (when the session parsed the frame)
 #>
 param(
     [Parameter(Mandatory)] [string] $BenchAssembly,
@@ -75,19 +76,21 @@ for ($r = 0; $r -lt $Runs; $r++) {
 # latency at a moderate rate
 $server = [WecomPS.Testing.WecomMockServer]::Start()
 $lat = [Collections.Generic.List[double]]::new()
+$toSession = [Collections.Generic.List[double]]::new()
 try {
     Connect-Double $server 100000
     $null = [WecomPS.Bench.Pusher]::BurstAsync($server, 1000).GetAwaiter().GetResult()
     $null = Receive-WecomMessage -Wait -Count 1000 -Timeout 60
     $push = [WecomPS.Bench.Pusher]::PacedAsync($server, $LatencyCount, 1000)
-    Receive-WecomMessage -Wait -Count $LatencyCount -Timeout 120 | ForEach-Object { $lat.Add([WecomPS.Bench.Pusher]::MillisecondsSince($_.Content)) }
+    Receive-WecomMessage -Wait -Count $LatencyCount -Timeout 120 | ForEach-Object { $lat.Add([WecomPS.Bench.Pusher]::MillisecondsSince($_.Content)); $toSession.Add([WecomPS.Bench.Pusher]::PushToSession($_)) }
     $null = $push.GetAwaiter().GetResult()
     Disconnect-WecomBot bench
 }
 finally { $server.Dispose() }
 $sorted = [double[]]$lat.ToArray(); [Array]::Sort($sorted)
+$sortedSession = [double[]]$toSession.ToArray(); [Array]::Sort($sortedSession)
 function Pct([double[]] $v, [double] $p) { $v[[Math]::Max(0, [Math]::Min($v.Length - 1, [Math]::Ceiling($p / 100 * $v.Length) - 1))] }
 'RESULT ' + (@{
     count = $Count; rates = $rates; pushRates = $pushRates; drainRates = $drainRates; rawRates = $rawRates; rawPushRates = $rawPushRates
-    latency = @{ n = $sorted.Length; p50 = (Pct $sorted 50); p99 = (Pct $sorted 99); max = $sorted[-1] }
+    latency = @{ n = $sorted.Length; p50 = (Pct $sorted 50); p99 = (Pct $sorted 99); max = $sorted[-1]; sessionP50 = (Pct $sortedSession 50); sessionP99 = (Pct $sortedSession 99) }
 } | ConvertTo-Json -Compress -Depth 4)

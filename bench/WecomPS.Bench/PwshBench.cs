@@ -25,6 +25,7 @@ namespace WecomPS.Bench
                 report.Figure("inbound", "  pipeline only (N queued first, then Receive), msg/s", Fmt.N(Stats.Median(inbound.Value.GetProperty("drainRates").EnumerateArray().Select(x => x.GetDouble())), "0"));
                 var p = inbound.Value.GetProperty("latency");
                 report.Figure("inbound", "pwsh: latency push -> pipeline at 1000 msg/s, p50 / p99", Fmt.N(p.GetProperty("p50").GetDouble(), "0.000") + " / " + Fmt.N(p.GetProperty("p99").GetDouble(), "0.000") + " ms (" + p.GetProperty("n").GetInt32() + ")", "p99 < 5 ms");
+                report.Figure("inbound", "  of which push -> session parsed it (double + socket), p50 / p99", Fmt.N(p.GetProperty("sessionP50").GetDouble(), "0.000") + " / " + Fmt.N(p.GetProperty("sessionP99").GetDouble(), "0.000") + " ms");
             }
             else { report.Figure("inbound", "pwsh inbound", "FAILED (see output above)"); report.Failed = true; }
 
