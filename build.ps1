@@ -10,7 +10,7 @@
       Demo     Build, then run samples/DemoBot.ps1 against the in-process WeCom double (no credentials needed).
       Docs     Generate en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/ (format: docs/README.md).
       Package  Build Release, then make out/WecomPS (a folder Publish-Module accepts) and out/WecomPS.<ver>.nupkg.
-      Bench    Run the benchmarks under bench/ and print their figures.
+      Bench    Release build, npm ci in bench/node-peer (if node is present), then the benchmarks under bench/ (one table).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
 #>
@@ -20,7 +20,9 @@ param(
     [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package', 'Bench')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+    # Bench only: passed to bench/WecomPS.Bench, e.g. -BenchArgs '--runs','5' or 'profile' (see bench/README.md).
+    [string[]] $BenchArgs = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -124,8 +126,23 @@ function Invoke-Package {
 }
 
 function Invoke-Bench {
-    Write-Step 'Benchmarks (Release)'
-    Invoke-Native 'bench' { dotnet run -c Release --project (Join-Path $root 'bench/WecomPS.Bench') }
+    # Release build of everything: the module staged under module/ (the pwsh scripts import it) and
+    # src/WecomPS.Testing/bin/Release (the pwsh scripts load the double from there).
+    $script:Configuration = 'Release'
+    Invoke-Build
+    $benchArgs = @($BenchArgs | Where-Object { $_ })
+    if ((Get-Command node -ErrorAction SilentlyContinue) -and (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Write-Step 'npm ci in bench/node-peer (the official Node SDK, pinned by package-lock.json)'
+        Push-Location (Join-Path $root 'bench/node-peer')
+        try { Invoke-Native 'npm ci' { npm ci --no-audit --no-fund --loglevel=error } }
+        finally { Pop-Location }
+    }
+    else {
+        Write-Warning 'node/npm not found: the Node SDK column is skipped.'
+        $benchArgs += '--no-node'
+    }
+    Write-Step 'Benchmarks (Release); see bench/README.md'
+    Invoke-Native 'bench' { dotnet run -c Release --project (Join-Path $root 'bench/WecomPS.Bench') -- @benchArgs }
 }
 
 switch ($Task) {

@@ -179,14 +179,11 @@ namespace WecomPS.Testing
 
         private async Task SendAckAsync(MockConnection connection, byte[] ack, Action afterAck)
         {
-            try
-            {
-                if (!_silent) await connection.SendAsync(ack).ConfigureAwait(false);
-            }
-            finally
-            {
-                afterAck?.Invoke();
-            }
+            // The command stops being "in flight" before its ack goes out, not after the write returns: a client that sends
+            // its next chunk as soon as it reads this ack must never find the slot still taken (a spurious -1 for a client
+            // that keeps exactly MaxChunksInFlightPerUpload unacked chunks).
+            afterAck?.Invoke();
+            if (!_silent) await connection.SendAsync(ack).ConfigureAwait(false);
         }
 
         private ReceivedFrame Record(ReceivedFrame frame)

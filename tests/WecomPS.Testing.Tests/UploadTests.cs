@@ -140,6 +140,49 @@ namespace WecomPS.Testing.Tests
         }
 
         [Fact]
+        public async Task A_client_keeping_exactly_the_limit_in_flight_is_never_refused()
+        {
+            // Found by the benchmarks (bench/): a sliding window of 4 that sends the next chunk the moment an ack arrives
+            // used to get a spurious -1, because the double freed the in-flight slot only after its ack write returned.
+            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4, AckDelay = TimeSpan.FromMilliseconds(5) });
+            using var ws = new System.Net.WebSockets.ClientWebSocket();
+            await ws.ConnectAsync(server.Endpoint, default);
+            var buffer = new byte[1 << 16];
+            async Task Send(string json) => await ws.SendAsync(System.Text.Encoding.UTF8.GetBytes(json), System.Net.WebSockets.WebSocketMessageType.Text, true, default);
+            async Task<JsonElement> Receive()
+            {
+                int n = 0;
+                System.Net.WebSockets.ValueWebSocketReceiveResult r;
+                do { r = await ws.ReceiveAsync(buffer.AsMemory(n), default); n += r.Count; } while (!r.EndOfMessage);
+                return JsonDocument.Parse(buffer.AsMemory(0, n)).RootElement.Clone();
+            }
+            string Frame(string cmd, string reqId, object body) => JsonSerializer.Serialize(new { cmd, headers = new { req_id = reqId }, body });
+
+            await Send(Frame("aibot_subscribe", "s", new { bot_id = server.BotId, secret = server.Secret }));
+            Assert.Equal(0, Errcode(await Receive()));
+            var data = RandomPayload(24 * Chunk);
+            var codes = new System.Collections.Generic.List<int>();
+            for (int upload = 0; upload < 3; upload++)
+            {
+                await Send(Frame("aibot_upload_media_init", "i" + upload, new { type = "file", filename = "a.bin", total_size = data.Length, total_chunks = 24, md5 = Md5(data) }));
+                var uploadId = (await Receive()).GetProperty("body").GetProperty("upload_id").GetString();
+                var frames = Enumerable.Range(0, 24).Select(i => Frame("aibot_upload_media_chunk", "c" + upload + "_" + i, ChunkBody(uploadId, i, data))).ToArray();
+                int next = 0;
+                for (; next < 4; next++) await Send(frames[next]);
+                for (int acked = 0; acked < 24; acked++)
+                {
+                    codes.Add(Errcode(await Receive()));
+                    if (next < 24) await Send(frames[next++]);   // at once: exactly 4 unacked from the client's point of view
+                }
+                await Send(Frame("aibot_upload_media_finish", "f" + upload, new { upload_id = uploadId }));
+                Assert.Equal(0, Errcode(await Receive()));
+            }
+            Assert.All(codes, c => Assert.Equal(0, c));
+            Assert.Equal(0, server.RejectedChunks);
+            Assert.Equal(3, server.Uploads.Count);
+        }
+
+        [Fact]
         public async Task Twenty_megabyte_upload_reassembles_in_the_double()
         {
             using var server = WecomMockServer.Start();

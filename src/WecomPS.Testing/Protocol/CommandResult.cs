@@ -26,7 +26,7 @@ namespace WecomPS.Testing.Protocol
 
         public Action<Utf8JsonWriter> WriteBody { get; private set; }
 
-        /// <summary>Runs once the ack has been written to the socket (or dropped).</summary>
+        /// <summary>Runs when the ack is about to be written to the socket (or is dropped).</summary>
         public Action AfterAck { get; private set; }
 
         /// <summary>False for frames that get no ack at all (unreadable req_id).</summary>
