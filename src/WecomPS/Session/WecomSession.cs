@@ -25,6 +25,8 @@ namespace WecomPS.Session
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly ConcurrentDictionary<string, ChatInfo> _chats = new ConcurrentDictionary<string, ChatInfo>(StringComparer.Ordinal);
         private readonly Random _jitter = new Random();
+        private readonly BackgroundTasks _tasks = new BackgroundTasks();
+        private readonly SerialDispatcher _events = new SerialDispatcher();
         private WebSocketConnection _connection;
         private int _generation;
         private WecomSessionState _state = WecomSessionState.Connecting;
@@ -42,8 +44,8 @@ namespace WecomPS.Session
             if (!_options.Secret.IsReadOnly()) { _options.Secret = _options.Secret.Copy(); _options.Secret.MakeReadOnly(); }
             Name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
             Inbox = new Inbox(options.InboxCapacity);
-            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow);
-            _pacer = new ConversationPacer(options.SendsPerMinute, options.SendsPerHour);
+            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow, options.UtcClock);
+            _pacer = new ConversationPacer(options.SendsPerMinute, options.SendsPerHour, options.UtcClock);
             Id = Guid.NewGuid();
         }
 
@@ -72,6 +74,8 @@ namespace WecomPS.Session
         internal SessionLog Log { get; } = new SessionLog();
         internal WecomSessionOptions Options => _options;
         internal CancellationToken Lifetime => _lifetime.Token;
+        /// <summary>Readers, heartbeats, pings, reconnect loop and event deliveries still running.</summary>
+        internal int BackgroundTaskCount => _tasks.Count;
 
         /// <summary>Raised on every state change, on a background thread (Register-ObjectEvent friendly).</summary>
         public event EventHandler<SessionStateChangedEventArgs> StateChanged;
@@ -133,6 +137,7 @@ namespace WecomPS.Session
                 }
                 Touch();
                 conn.StartReading(seg => OnFrame(conn, seg), (reason, error) => OnConnectionClosed(conn, reason, error));
+                _tasks.Track(conn.ReaderTask);
 
                 string reqId = ReqIds.New(WecomCommands.Subscribe);
                 using (var frame = OutboundFrame.Create(WecomCommands.Subscribe, reqId, WriteSubscribeBody))
@@ -162,7 +167,7 @@ namespace WecomPS.Session
                 }
             }
             ConnectedSince = DateTimeOffset.Now;
-            _ = HeartbeatLoopAsync(conn);
+            _tasks.Track(HeartbeatLoopAsync(conn));
             return conn;
         }
 
@@ -304,15 +309,23 @@ namespace WecomPS.Session
 
         private async Task PaceAsync(string conversation, CancellationToken ct)
         {
+            bool told = false;
             while (true)
             {
                 var wait = _pacer.TryReserve(conversation);
                 if (wait <= TimeSpan.Zero) return;
-                Log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to " + conversation + " (limit " + _options.SendsPerMinute + "/min, " + _options.SendsPerHour + "/h).");
+                if (!told)
+                {
+                    Log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to " + conversation + " (limit " + _options.SendsPerMinute + "/min, " + _options.SendsPerHour + "/h).");
+                    told = true;
+                }
+                // Ask the pacer again at least once a second: its clock, not this timer, decides when a slot frees up.
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _lifetime.Token))
-                    await Task.Delay(wait, linked.Token).ConfigureAwait(false);
+                    await Task.Delay(wait < PacingRecheck ? wait : PacingRecheck, linked.Token).ConfigureAwait(false);
             }
         }
+
+        private static readonly TimeSpan PacingRecheck = TimeSpan.FromSeconds(1);
 
         internal WecomException Unavailable()
         {
@@ -417,7 +430,7 @@ namespace WecomPS.Session
                     if (DateTime.UtcNow - lastPing >= interval)
                     {
                         lastPing = DateTime.UtcNow;
-                        _ = PingAsync(conn, interval);
+                        _tasks.Track(PingAsync(conn, interval));
                     }
                 }
             }
@@ -468,7 +481,7 @@ namespace WecomPS.Session
             {
                 LastError = reason;
                 SetState(WecomSessionState.Reconnecting, reason);
-                _ = Task.Run(ReconnectLoopAsync);
+                _tasks.Track(Task.Run(ReconnectLoopAsync));
             }
         }
 
@@ -567,8 +580,9 @@ namespace WecomPS.Session
             var handler = StateChanged;
             if (handler != null)
             {
+                // Handlers run off the caller's thread but one at a time, in the order the changes happened.
                 var args = new SessionStateChangedEventArgs(old, next, reason);
-                Task.Run(() => { try { handler(this, args); } catch { } });
+                _tasks.Track(_events.Post(() => handler(this, args)));
             }
             return true;
         }
@@ -604,6 +618,7 @@ namespace WecomPS.Session
                 await conn.CloseAsync(timeout ?? TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                 conn.Dispose();
             }
+            await _tasks.WaitAllAsync(timeout ?? TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
 
         public void Dispose()
