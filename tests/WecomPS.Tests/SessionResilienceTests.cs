@@ -204,6 +204,20 @@ namespace WecomPS.Tests
             }
         }
 
+        [Fact]
+        public void A_transient_refusal_of_subscribe_on_a_reconnect_is_retried()
+        {
+            using (var h = new SessionHarness())
+            {
+                var s = h.Connect();
+                h.Server.RejectNextSubscribes(2, errcode: -1, errmsg: "system error");
+                h.Server.DropConnections();
+                h.WaitForReconnects(1);
+                Assert.Equal(4, h.Server.FramesFor("aibot_subscribe").Count);
+                Assert.Null(s.LastErrorCode);
+            }
+        }
+
         // ------------------------------------------------------------ takeover
 
         [Fact]
@@ -429,6 +443,8 @@ namespace WecomPS.Tests
                 Assert.True(h.Log.Has("Skipped a malformed frame"));
                 Assert.True(h.Log.Has("Skipped an unknown frame"));
                 Assert.True(h.Log.Has("aibot_future_cmd"));
+                Assert.Contains(h.Log.Lines, l => l.Contains("Skipped an unknown frame") && l.Contains("\"secret\":\"***\""));
+                Assert.Contains(h.Log.Lines, l => l.Contains("Skipped a malformed frame") && l.Contains("\"secret\":\"***"));
                 Assert.DoesNotContain(h.Log.Lines, l => l.Contains("hunter2"));
                 Assert.True(Done(Send(s, "lisi", "and sending")).Ok);
             }

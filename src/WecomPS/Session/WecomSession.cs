@@ -131,6 +131,11 @@ namespace WecomPS.Session
 
                 lock (_gate)
                 {
+                    if (_lifetime.IsCancellationRequested)
+                    {
+                        conn.Dispose();
+                        throw new OperationCanceledException("the session was closed");
+                    }
                     var old = _connection;
                     _connection = conn;
                     old?.Abort();
@@ -349,13 +354,24 @@ namespace WecomPS.Session
         {
             if (!ReferenceEquals(conn, Volatile.Read(ref _connection))) return;
             Touch();
+            try { HandleFrame(conn, utf8); }
+            catch (Exception e)
+            {
+                // Whatever a frame holds, it must not end the reader (and with it the connection).
+                Interlocked.Increment(ref _framesSkipped);
+                Log.Verbose("Skipped a frame that could not be handled (" + e.GetType().Name + ": " + e.Message + "): " + Excerpt(utf8));
+            }
+        }
+
+        private void HandleFrame(WebSocketConnection conn, ArraySegment<byte> utf8)
+        {
             if (Log.DebugEnabled) Log.Debug("<- " + FrameRedactor.Redact(utf8));
             InboundFrame frame;
             try { frame = InboundFrame.Parse(utf8); }
             catch (FormatException e)
             {
                 Interlocked.Increment(ref _framesSkipped);
-                Log.Verbose("Skipped a malformed frame (" + e.Message.Split('\n')[0] + "): " + FrameRedactor.RedactText(SafeText(utf8), 160));
+                Log.Verbose("Skipped a malformed frame (" + e.Message.Split('\n')[0] + "): " + Excerpt(utf8));
                 return;
             }
 
@@ -371,7 +387,7 @@ namespace WecomPS.Session
                 catch (Exception e)
                 {
                     Interlocked.Increment(ref _framesSkipped);
-                    Log.Verbose("Skipped a " + frame.Cmd + " frame that could not be read (" + e.Message + ").");
+                    Log.Verbose("Skipped a " + frame.Cmd + " frame that could not be read (" + e.Message + "): " + Excerpt(utf8));
                     return;
                 }
                 message.SessionName = Name;
@@ -379,7 +395,7 @@ namespace WecomPS.Session
                 return;
             }
             Interlocked.Increment(ref _framesSkipped);
-            Log.Verbose("Skipped an unknown frame (cmd " + (frame.Cmd ?? "none") + ", req_id " + frame.ReqId + ").");
+            Log.Verbose("Skipped an unknown frame (cmd " + (frame.Cmd ?? "none") + ", req_id " + frame.ReqId + "): " + Excerpt(utf8));
         }
 
         private void Deliver(WecomMessage message, WebSocketConnection conn)
@@ -399,9 +415,11 @@ namespace WecomPS.Session
             if (message is DisconnectedEvent) Supersede(conn);
         }
 
-        private static string SafeText(ArraySegment<byte> utf8)
+        /// <summary>A short redacted excerpt of a frame for Verbose: secrets, aes keys and URL signatures masked.</summary>
+        private static string Excerpt(ArraySegment<byte> utf8)
         {
-            try { return System.Text.Encoding.UTF8.GetString(utf8.Array, utf8.Offset, Math.Min(utf8.Count, 400)); } catch { return ""; }
+            try { return FrameRedactor.Redact(utf8, 160); }
+            catch { return "(" + utf8.Count + " bytes)"; }
         }
 
         // ---------------------------------------------------------------- liveness and reconnects
@@ -487,47 +505,65 @@ namespace WecomPS.Session
 
         private async Task ReconnectLoopAsync()
         {
-            int attempt = 0;
+            WebSocketConnection connected = null;
             try
             {
-                while (State == WecomSessionState.Reconnecting && !_lifetime.IsCancellationRequested)
+                connected = await ConnectAgainAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !_lifetime.IsCancellationRequested)
+            {
+                Fail(new WecomException("WecomReconnectFailed", ErrorCategory.ConnectionError, "Reconnecting failed: " + e.Message, e), null);
+            }
+            catch (Exception) { /* the session was closed meanwhile */ }
+            finally { lock (_gate) _reconnectLoopRunning = false; }
+            if (connected == null) return;
+
+            Interlocked.Increment(ref _reconnects);
+            if (!SetState(WecomSessionState.Connected, "reconnected"))
+            {
+                // Closed (Disconnect, takeover) while the last attempt was finishing: that socket must not live on.
+                connected.Abort();
+                return;
+            }
+            if (!connected.IsOpen) ConnectionLost(connected, "the connection closed right after subscribing");
+        }
+
+        /// <summary>Attempts with backoff until one subscribes (returns its connection) or the session stops (returns null).</summary>
+        private async Task<WebSocketConnection> ConnectAgainAsync()
+        {
+            int attempt = 0;
+            while (State == WecomSessionState.Reconnecting && !_lifetime.IsCancellationRequested)
+            {
+                if (_options.MaxReconnectAttempts >= 0 && attempt >= _options.MaxReconnectAttempts)
                 {
-                    if (_options.MaxReconnectAttempts >= 0 && attempt >= _options.MaxReconnectAttempts)
-                    {
-                        Fail(new WecomException("WecomReconnectExhausted", ErrorCategory.ConnectionError,
-                            "Gave up after " + attempt + " reconnect attempts (" + LastError + ")."), null);
-                        return;
-                    }
-                    var delay = NextDelay(attempt++);
-                    if (delay > TimeSpan.Zero)
-                    {
-                        Log.Verbose("Reconnect attempt " + attempt + " in " + delay.TotalSeconds.ToString("0.00") + " s.");
-                        await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
-                    }
-                    try
-                    {
-                        var conn = await ConnectOnceAsync(CancellationToken.None).ConfigureAwait(false);
-                        Interlocked.Increment(ref _reconnects);
-                        lock (_gate) _reconnectLoopRunning = false;
-                        SetState(WecomSessionState.Connected, "reconnected after " + attempt + " attempt(s)");
-                        if (!conn.IsOpen) ConnectionLost(conn, "the connection closed right after subscribing");
-                        return;
-                    }
-                    catch (WecomCommandException auth)
-                    {
-                        // An auth rejection on a reconnect is final: retrying would only trip the subscribe rate limit.
-                        Fail(auth, auth.ErrCode);
-                        return;
-                    }
-                    catch (Exception e) when (!_lifetime.IsCancellationRequested)
-                    {
-                        Log.Verbose("Reconnect attempt " + attempt + " failed: " + e.Message);
-                        LastError = e.Message;
-                    }
+                    Fail(new WecomException("WecomReconnectExhausted", ErrorCategory.ConnectionError,
+                        "Gave up after " + attempt + " reconnect attempts (" + LastError + ")."), null);
+                    return null;
+                }
+                var delay = NextDelay(attempt++);
+                if (delay > TimeSpan.Zero)
+                {
+                    Log.Verbose("Reconnect attempt " + attempt + " in " + delay.TotalSeconds.ToString("0.00") + " s.");
+                    await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
+                }
+                try
+                {
+                    return await ConnectOnceAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (WecomCommandException refused) when (refused.ErrCode == WecomErrorCodes.InvalidCredentials)
+                {
+                    // An auth rejection on a reconnect is final: retrying would only trip the subscribe rate limit.
+                    Fail(refused, refused.ErrCode);
+                    return null;
+                }
+                catch (Exception e) when (!_lifetime.IsCancellationRequested)
+                {
+                    // Anything else (refused socket, timeout, a transient errcode on subscribe) is retried with backoff.
+                    Log.Verbose("Reconnect attempt " + attempt + " failed: " + e.Message);
+                    LastError = e.Message;
                 }
             }
-            catch (OperationCanceledException) { }
-            finally { lock (_gate) _reconnectLoopRunning = false; }
+            return null;
         }
 
         /// <summary>Exponential backoff with full jitter: the first retry at once, then random(0, min(cap, base·2^(n-1))).</summary>
