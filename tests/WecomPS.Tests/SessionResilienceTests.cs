@@ -247,6 +247,22 @@ namespace WecomPS.Tests
         }
 
         [Fact]
+        public void A_send_waiting_for_its_ack_when_the_takeover_comes_reports_delivery_unknown()
+        {
+            using (var h = new SessionHarness())
+            {
+                var s = h.Connect();
+                h.Server.Options.AckDelay = TimeSpan.FromSeconds(2);
+                var sending = Send(s, "lisi", "in flight");
+                h.Server.WaitForFrame("aibot_send_msg", Wait);
+                h.Server.SendDisconnectedEvent();
+                var e = Assert.IsType<WecomDeliveryUnknownException>(Done(sending).Error);
+                Assert.Contains("took over", e.Message);
+                Assert.Equal(WecomSessionState.Superseded, s.State);
+            }
+        }
+
+        [Fact]
         public void A_second_session_of_the_same_bot_kicks_the_first()
         {
             using (var h = new SessionHarness())

@@ -578,11 +578,13 @@ namespace WecomPS.Session
 
         private void Supersede(WebSocketConnection conn)
         {
-            LastError = "another connection took over this bot (disconnected_event)";
-            if (!SetState(WecomSessionState.Superseded, LastError, onlyFromLive: true)) return;
+            const string takenOver = "another connection took over this bot (disconnected_event)";
+            if (!SetState(WecomSessionState.Superseded, takenOver, onlyFromLive: true)) return;
+            LastError = takenOver;
             Log.Warning("Session '" + Name + "': another connection took over bot " + BotId + "; this session stops and will not reconnect.");
             conn.Abort();
-            _pending.FailGeneration(null, (e, id) => Unavailable());
+            // Commands already written may have reached the server before the takeover: their delivery is unknown.
+            _pending.FailGeneration(null, (e, id) => new ConnectionLostException(takenOver));
         }
 
         private void Fail(WecomException error, int? errCode)
