@@ -117,7 +117,7 @@ namespace WecomPS.Testing.Tests
         [Fact]
         public async Task In_flight_limit_rejects_the_fifth_concurrent_chunk()
         {
-            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4, AckDelay = TimeSpan.FromMilliseconds(300) });
+            using var server = WecomMockServer.Start(new MockServerOptions { MaxChunksInFlightPerUpload = 4, AckDelay = TimeSpan.FromSeconds(2) });
             await using var client = await TestClient.SubscribedAsync(server);
             var data = RandomPayload(5 * Chunk);
             var uploadId = await InitAsync(client, data);
