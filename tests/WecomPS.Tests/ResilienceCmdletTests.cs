@@ -81,7 +81,9 @@ namespace WecomPS.Tests
                 _server.PushText("before", msgId: "before");
                 Thread.Sleep(200);
                 _server.CloseConnections();
-                Assert.True(_server.WaitForSubscribeCount(2, Wait));
+                // The reader runs before the session says Connected: wait for the state, so its Verbose line comes first.
+                var session = SessionStore.Default;
+                Assert.True(SessionHarness.Eventually(() => session.Reconnects == 1 && session.State == WecomSessionState.Connected, Wait));
                 _server.PushText("after", msgId: "after");
             });
             var r = _ps.Run("Receive-WecomMessage -Wait -Count 2 -Timeout 20 -Verbose");
