@@ -151,6 +151,11 @@ namespace WecomPS.Testing
             frame.SetAck(result.Errcode, errmsg);
             lock (_state.Sync) _state.Acks.Add(new SentAck(connection.Id, DateTimeOffset.UtcNow, frame.Cmd, frame.ReqId, result.Errcode, errmsg));
             _state.Changed.Notify();
+            if (ApplyAckFault(connection, frame.Cmd))
+            {
+                result.AfterAck?.Invoke();
+                return;
+            }
             var ack = AckWriter.Build(frame.ReqId, result.Errcode, errmsg, result.WriteBody);
 
             var delay = Options.AckDelay;

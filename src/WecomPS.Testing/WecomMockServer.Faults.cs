@@ -32,10 +32,53 @@ namespace WecomPS.Testing
             }
         }
 
-        /// <summary>Forgets failures injected with <see cref="FailNext"/> / <see cref="RejectNextSubscribes"/> that were not used.</summary>
+        /// <summary>Forgets unused faults injected with <see cref="FailNext"/>, <see cref="RejectNextSubscribes"/>, <see cref="LoseAckOfNext"/>, <see cref="DropConnectionOnNext"/>.</summary>
         public void ClearInjectedFailures()
         {
-            lock (_state.Sync) _injectedFailures.Clear();
+            lock (_state.Sync)
+            {
+                _injectedFailures.Clear();
+                _ackFaults.Clear();
+            }
+        }
+
+        /// <summary>
+        /// The next <paramref name="count"/> frames with this cmd are handled normally (a message counts as sent, a chunk
+        /// is stored) but their ack is never sent: the client sees a command that is never answered.
+        /// </summary>
+        public void LoseAckOfNext(string cmd, int count = 1) => AddAckFault(cmd, AckFault.Lose, count);
+
+        /// <summary>
+        /// The next <paramref name="count"/> frames with this cmd are handled normally, then their connection is reset
+        /// (TCP RST, no close frame) instead of the ack: the socket died after the frame was written, before its ack.
+        /// </summary>
+        public void DropConnectionOnNext(string cmd, int count = 1) => AddAckFault(cmd, AckFault.DropConnection, count);
+
+        private enum AckFault { Lose, DropConnection }
+
+        private readonly Dictionary<string, Queue<AckFault>> _ackFaults = new Dictionary<string, Queue<AckFault>>(StringComparer.Ordinal);
+
+        private void AddAckFault(string cmd, AckFault fault, int count)
+        {
+            if (cmd == null) throw new ArgumentNullException(nameof(cmd));
+            lock (_state.Sync)
+            {
+                if (!_ackFaults.TryGetValue(cmd, out var queue)) _ackFaults[cmd] = queue = new Queue<AckFault>();
+                for (int i = 0; i < count; i++) queue.Enqueue(fault);
+            }
+        }
+
+        /// <summary>True when the ack must not be sent (the fault was applied).</summary>
+        private bool ApplyAckFault(Server.MockConnection connection, string cmd)
+        {
+            AckFault fault;
+            lock (_state.Sync)
+            {
+                if (cmd == null || !_ackFaults.TryGetValue(cmd, out var queue) || queue.Count == 0) return false;
+                fault = queue.Dequeue();
+            }
+            if (fault == AckFault.DropConnection) connection.Abort();
+            return true;
         }
 
         private bool TryTakeInjectedFailure(string cmd, out CommandResult result)

@@ -25,6 +25,8 @@ namespace WecomPS.Session
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly ConcurrentDictionary<string, ChatInfo> _chats = new ConcurrentDictionary<string, ChatInfo>(StringComparer.Ordinal);
         private readonly Random _jitter = new Random();
+        private readonly BackgroundTasks _tasks = new BackgroundTasks();
+        private readonly SerialDispatcher _events = new SerialDispatcher();
         private WebSocketConnection _connection;
         private int _generation;
         private WecomSessionState _state = WecomSessionState.Connecting;
@@ -42,8 +44,8 @@ namespace WecomPS.Session
             if (!_options.Secret.IsReadOnly()) { _options.Secret = _options.Secret.Copy(); _options.Secret.MakeReadOnly(); }
             Name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
             Inbox = new Inbox(options.InboxCapacity);
-            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow);
-            _pacer = new ConversationPacer(options.SendsPerMinute, options.SendsPerHour);
+            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow, options.UtcClock);
+            _pacer = new ConversationPacer(options.SendsPerMinute, options.SendsPerHour, options.UtcClock);
             Id = Guid.NewGuid();
         }
 
@@ -72,6 +74,8 @@ namespace WecomPS.Session
         internal SessionLog Log { get; } = new SessionLog();
         internal WecomSessionOptions Options => _options;
         internal CancellationToken Lifetime => _lifetime.Token;
+        /// <summary>Readers, heartbeats, pings, reconnect loop and event deliveries still running.</summary>
+        internal int BackgroundTaskCount => _tasks.Count;
 
         /// <summary>Raised on every state change, on a background thread (Register-ObjectEvent friendly).</summary>
         public event EventHandler<SessionStateChangedEventArgs> StateChanged;
@@ -127,12 +131,18 @@ namespace WecomPS.Session
 
                 lock (_gate)
                 {
+                    if (_lifetime.IsCancellationRequested)
+                    {
+                        conn.Dispose();
+                        throw new OperationCanceledException("the session was closed");
+                    }
                     var old = _connection;
                     _connection = conn;
                     old?.Abort();
                 }
                 Touch();
                 conn.StartReading(seg => OnFrame(conn, seg), (reason, error) => OnConnectionClosed(conn, reason, error));
+                _tasks.Track(conn.ReaderTask);
 
                 string reqId = ReqIds.New(WecomCommands.Subscribe);
                 using (var frame = OutboundFrame.Create(WecomCommands.Subscribe, reqId, WriteSubscribeBody))
@@ -162,7 +172,7 @@ namespace WecomPS.Session
                 }
             }
             ConnectedSince = DateTimeOffset.Now;
-            _ = HeartbeatLoopAsync(conn);
+            _tasks.Track(HeartbeatLoopAsync(conn));
             return conn;
         }
 
@@ -304,15 +314,23 @@ namespace WecomPS.Session
 
         private async Task PaceAsync(string conversation, CancellationToken ct)
         {
+            bool told = false;
             while (true)
             {
                 var wait = _pacer.TryReserve(conversation);
                 if (wait <= TimeSpan.Zero) return;
-                Log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to " + conversation + " (limit " + _options.SendsPerMinute + "/min, " + _options.SendsPerHour + "/h).");
+                if (!told)
+                {
+                    Log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to " + conversation + " (limit " + _options.SendsPerMinute + "/min, " + _options.SendsPerHour + "/h).");
+                    told = true;
+                }
+                // Ask the pacer again at least once a second: its clock, not this timer, decides when a slot frees up.
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _lifetime.Token))
-                    await Task.Delay(wait, linked.Token).ConfigureAwait(false);
+                    await Task.Delay(wait < PacingRecheck ? wait : PacingRecheck, linked.Token).ConfigureAwait(false);
             }
         }
+
+        private static readonly TimeSpan PacingRecheck = TimeSpan.FromSeconds(1);
 
         internal WecomException Unavailable()
         {
@@ -336,13 +354,24 @@ namespace WecomPS.Session
         {
             if (!ReferenceEquals(conn, Volatile.Read(ref _connection))) return;
             Touch();
+            try { HandleFrame(conn, utf8); }
+            catch (Exception e)
+            {
+                // Whatever a frame holds, it must not end the reader (and with it the connection).
+                Interlocked.Increment(ref _framesSkipped);
+                Log.Verbose("Skipped a frame that could not be handled (" + e.GetType().Name + ": " + e.Message + "): " + Excerpt(utf8));
+            }
+        }
+
+        private void HandleFrame(WebSocketConnection conn, ArraySegment<byte> utf8)
+        {
             if (Log.DebugEnabled) Log.Debug("<- " + FrameRedactor.Redact(utf8));
             InboundFrame frame;
             try { frame = InboundFrame.Parse(utf8); }
             catch (FormatException e)
             {
                 Interlocked.Increment(ref _framesSkipped);
-                Log.Verbose("Skipped a malformed frame (" + e.Message.Split('\n')[0] + "): " + FrameRedactor.RedactText(SafeText(utf8), 160));
+                Log.Verbose("Skipped a malformed frame (" + e.Message.Split('\n')[0] + "): " + Excerpt(utf8));
                 return;
             }
 
@@ -358,7 +387,7 @@ namespace WecomPS.Session
                 catch (Exception e)
                 {
                     Interlocked.Increment(ref _framesSkipped);
-                    Log.Verbose("Skipped a " + frame.Cmd + " frame that could not be read (" + e.Message + ").");
+                    Log.Verbose("Skipped a " + frame.Cmd + " frame that could not be read (" + e.Message + "): " + Excerpt(utf8));
                     return;
                 }
                 message.SessionName = Name;
@@ -366,7 +395,7 @@ namespace WecomPS.Session
                 return;
             }
             Interlocked.Increment(ref _framesSkipped);
-            Log.Verbose("Skipped an unknown frame (cmd " + (frame.Cmd ?? "none") + ", req_id " + frame.ReqId + ").");
+            Log.Verbose("Skipped an unknown frame (cmd " + (frame.Cmd ?? "none") + ", req_id " + frame.ReqId + "): " + Excerpt(utf8));
         }
 
         private void Deliver(WecomMessage message, WebSocketConnection conn)
@@ -386,9 +415,11 @@ namespace WecomPS.Session
             if (message is WecomPS.Event.Disconnected) Supersede(conn);
         }
 
-        private static string SafeText(ArraySegment<byte> utf8)
+        /// <summary>A short redacted excerpt of a frame for Verbose: secrets, aes keys and URL signatures masked.</summary>
+        private static string Excerpt(ArraySegment<byte> utf8)
         {
-            try { return System.Text.Encoding.UTF8.GetString(utf8.Array, utf8.Offset, Math.Min(utf8.Count, 400)); } catch { return ""; }
+            try { return FrameRedactor.Redact(utf8, 160); }
+            catch { return "(" + utf8.Count + " bytes)"; }
         }
 
         // ---------------------------------------------------------------- liveness and reconnects
@@ -417,7 +448,7 @@ namespace WecomPS.Session
                     if (DateTime.UtcNow - lastPing >= interval)
                     {
                         lastPing = DateTime.UtcNow;
-                        _ = PingAsync(conn, interval);
+                        _tasks.Track(PingAsync(conn, interval));
                     }
                 }
             }
@@ -468,53 +499,71 @@ namespace WecomPS.Session
             {
                 LastError = reason;
                 SetState(WecomSessionState.Reconnecting, reason);
-                _ = Task.Run(ReconnectLoopAsync);
+                _tasks.Track(Task.Run(ReconnectLoopAsync));
             }
         }
 
         private async Task ReconnectLoopAsync()
         {
-            int attempt = 0;
+            WebSocketConnection connected = null;
             try
             {
-                while (State == WecomSessionState.Reconnecting && !_lifetime.IsCancellationRequested)
+                connected = await ConnectAgainAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !_lifetime.IsCancellationRequested)
+            {
+                Fail(new WecomException("WecomReconnectFailed", ErrorCategory.ConnectionError, "Reconnecting failed: " + e.Message, e), null);
+            }
+            catch (Exception) { /* the session was closed meanwhile */ }
+            finally { lock (_gate) _reconnectLoopRunning = false; }
+            if (connected == null) return;
+
+            Interlocked.Increment(ref _reconnects);
+            if (!SetState(WecomSessionState.Connected, "reconnected"))
+            {
+                // Closed (Disconnect, takeover) while the last attempt was finishing: that socket must not live on.
+                connected.Abort();
+                return;
+            }
+            if (!connected.IsOpen) ConnectionLost(connected, "the connection closed right after subscribing");
+        }
+
+        /// <summary>Attempts with backoff until one subscribes (returns its connection) or the session stops (returns null).</summary>
+        private async Task<WebSocketConnection> ConnectAgainAsync()
+        {
+            int attempt = 0;
+            while (State == WecomSessionState.Reconnecting && !_lifetime.IsCancellationRequested)
+            {
+                if (_options.MaxReconnectAttempts >= 0 && attempt >= _options.MaxReconnectAttempts)
                 {
-                    if (_options.MaxReconnectAttempts >= 0 && attempt >= _options.MaxReconnectAttempts)
-                    {
-                        Fail(new WecomException("WecomReconnectExhausted", ErrorCategory.ConnectionError,
-                            "Gave up after " + attempt + " reconnect attempts (" + LastError + ")."), null);
-                        return;
-                    }
-                    var delay = NextDelay(attempt++);
-                    if (delay > TimeSpan.Zero)
-                    {
-                        Log.Verbose("Reconnect attempt " + attempt + " in " + delay.TotalSeconds.ToString("0.00") + " s.");
-                        await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
-                    }
-                    try
-                    {
-                        var conn = await ConnectOnceAsync(CancellationToken.None).ConfigureAwait(false);
-                        Interlocked.Increment(ref _reconnects);
-                        lock (_gate) _reconnectLoopRunning = false;
-                        SetState(WecomSessionState.Connected, "reconnected after " + attempt + " attempt(s)");
-                        if (!conn.IsOpen) ConnectionLost(conn, "the connection closed right after subscribing");
-                        return;
-                    }
-                    catch (WecomCommandException auth)
-                    {
-                        // An auth rejection on a reconnect is final: retrying would only trip the subscribe rate limit.
-                        Fail(auth, auth.ErrCode);
-                        return;
-                    }
-                    catch (Exception e) when (!_lifetime.IsCancellationRequested)
-                    {
-                        Log.Verbose("Reconnect attempt " + attempt + " failed: " + e.Message);
-                        LastError = e.Message;
-                    }
+                    Fail(new WecomException("WecomReconnectExhausted", ErrorCategory.ConnectionError,
+                        "Gave up after " + attempt + " reconnect attempts (" + LastError + ")."), null);
+                    return null;
+                }
+                var delay = NextDelay(attempt++);
+                if (delay > TimeSpan.Zero)
+                {
+                    Log.Verbose("Reconnect attempt " + attempt + " in " + delay.TotalSeconds.ToString("0.00") + " s.");
+                    await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
+                }
+                try
+                {
+                    return await ConnectOnceAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (WecomCommandException refused) when (refused.ErrCode == WecomErrorCodes.InvalidCredentials)
+                {
+                    // An auth rejection on a reconnect is final: retrying would only trip the subscribe rate limit.
+                    Fail(refused, refused.ErrCode);
+                    return null;
+                }
+                catch (Exception e) when (!_lifetime.IsCancellationRequested)
+                {
+                    // Anything else (refused socket, timeout, a transient errcode on subscribe) is retried with backoff.
+                    Log.Verbose("Reconnect attempt " + attempt + " failed: " + e.Message);
+                    LastError = e.Message;
                 }
             }
-            catch (OperationCanceledException) { }
-            finally { lock (_gate) _reconnectLoopRunning = false; }
+            return null;
         }
 
         /// <summary>Exponential backoff with full jitter: the first retry at once, then random(0, min(cap, base·2^(n-1))).</summary>
@@ -529,11 +578,13 @@ namespace WecomPS.Session
 
         private void Supersede(WebSocketConnection conn)
         {
-            LastError = "another connection took over this bot (disconnected_event)";
-            if (!SetState(WecomSessionState.Superseded, LastError, onlyFromLive: true)) return;
+            const string takenOver = "another connection took over this bot (disconnected_event)";
+            if (!SetState(WecomSessionState.Superseded, takenOver, onlyFromLive: true)) return;
+            LastError = takenOver;
             Log.Warning("Session '" + Name + "': another connection took over bot " + BotId + "; this session stops and will not reconnect.");
             conn.Abort();
-            _pending.FailGeneration(null, (e, id) => Unavailable());
+            // Commands already written may have reached the server before the takeover: their delivery is unknown.
+            _pending.FailGeneration(null, (e, id) => new ConnectionLostException(takenOver));
         }
 
         private void Fail(WecomException error, int? errCode)
@@ -567,8 +618,9 @@ namespace WecomPS.Session
             var handler = StateChanged;
             if (handler != null)
             {
+                // Handlers run off the caller's thread but one at a time, in the order the changes happened.
                 var args = new SessionStateChangedEventArgs(old, next, reason);
-                Task.Run(() => { try { handler(this, args); } catch { } });
+                _tasks.Track(_events.Post(() => handler(this, args)));
             }
             return true;
         }
@@ -604,6 +656,7 @@ namespace WecomPS.Session
                 await conn.CloseAsync(timeout ?? TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                 conn.Dispose();
             }
+            await _tasks.WaitAllAsync(timeout ?? TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
 
         public void Dispose()

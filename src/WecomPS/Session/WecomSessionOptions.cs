@@ -32,6 +32,9 @@ namespace WecomPS.Session
         public bool SkipCertificateCheck { get; set; }
         public string CertificateThumbprint { get; set; }
 
+        /// <summary>The clock of pacing and dedup windows (tests move it; null = the system clock).</summary>
+        internal Func<DateTime> UtcClock { get; set; }
+
         public WecomSessionOptions Clone() => (WecomSessionOptions)MemberwiseClone();
 
         /// <summary>The time without any frame after which the socket is declared dead: two intervals plus a margin.</summary>
