@@ -64,8 +64,8 @@ namespace WecomPS.Tests
             var error = Assert.Single(r.Errors);
             Assert.StartsWith("WecomSessionSuperseded", error.FullyQualifiedErrorId);
             Assert.Contains("Another connection took over bot " + _server.BotId, error.Exception.Message);
-            Assert.Equal(new[] { "q1" }, r.Output.Select(o => o.BaseObject).OfType<TextMessage>().Select(m => m.MsgId));
-            Assert.Single(r.Output.Select(o => o.BaseObject).OfType<DisconnectedEvent>());
+            Assert.Equal(new[] { "q1" }, r.Output.Select(o => o.BaseObject).OfType<WecomPS.Message.Text>().Select(m => m.MsgId));
+            Assert.Single(r.Output.Select(o => o.BaseObject).OfType<WecomPS.Event.Disconnected>());
 
             var send = _ps.Run("Send-WecomMessage -ChatId lisi -Content 'after the takeover'");
             Assert.StartsWith("WecomSessionSuperseded", Assert.Single(send.Errors).FullyQualifiedErrorId);

@@ -235,8 +235,8 @@ namespace WecomPS.Tests
                 Assert.Equal(1, h.Server.SuccessfulSubscribes);
                 Assert.True(h.Server.WaitForConnectionCount(0, Wait));
                 var messages = h.Drain();
-                Assert.IsType<TextMessage>(messages[0]);
-                Assert.IsType<DisconnectedEvent>(messages[1]);
+                Assert.IsType<WecomPS.Message.Text>(messages[0]);
+                Assert.IsType<WecomPS.Event.Disconnected>(messages[1]);
 
                 var r = Done(Send(s, "lisi", "x"));
                 var error = Assert.IsAssignableFrom<WecomException>(r.Error);
