@@ -16,6 +16,7 @@ namespace WecomPS.Tests
     {
         private readonly ConcurrentQueue<string> _lines = new ConcurrentQueue<string>();
         public bool WantsDebug => true;
+        public bool WantsVerbose => true;
         public void Write(LogLevel level, string message) => _lines.Enqueue(level + ": " + message);
         public IReadOnlyList<string> Lines => _lines.ToArray();
         public bool Has(string fragment) => _lines.Any(l => l.Contains(fragment));

@@ -27,6 +27,8 @@ namespace WecomPS.Cmdlets
 
         bool ILogSink.WantsDebug => IsSwitchOn("Debug") || PreferenceOn("DebugPreference");
 
+        bool ILogSink.WantsVerbose => IsSwitchOn("Verbose") || PreferenceOn("VerbosePreference");
+
         void ILogSink.Write(LogLevel level, string message)
         {
             _pending.Enqueue(new LogLine(level, message));

@@ -154,7 +154,7 @@ namespace WecomPS.Media
 
         private async Task SendChunkAsync(FileStream stream, string uploadId, int index, int length, Action onSystemError, CancellationToken ct)
         {
-            byte[] data = ArrayPool<byte>.Shared.Rent(length);
+            byte[] data = FramePools.Large.Rent(length);
             try
             {
                 lock (stream)
@@ -196,7 +196,7 @@ namespace WecomPS.Media
                     }
                 }
             }
-            finally { ArrayPool<byte>.Shared.Return(data); }
+            finally { FramePools.Large.Return(data); }
         }
 
         private static bool IsTransient(WecomException e) =>

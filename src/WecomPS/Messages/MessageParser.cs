@@ -33,7 +33,7 @@ namespace WecomPS.Messages
             m.ResponseUrl = Json.Str(body, "response_url");
             m.CreateTime = Json.UnixTime(body, "create_time") ?? Json.UnixTime(body, "created_at");
             m.ReceivedAt = receivedAt;
-            m.RawBody = body.GetRawText();
+            m.Body = body;
             if (body.TryGetProperty("quote", out var quote) && quote.ValueKind == JsonValueKind.Object) m.Quote = ParseQuote(quote);
             return m;
         }

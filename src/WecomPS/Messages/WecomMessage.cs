@@ -32,7 +32,11 @@ namespace WecomPS.Messages
         /// <summary>The name of the session that received it.</summary>
         public string SessionName { get; internal set; }
         /// <summary>The callback's <c>body</c> as JSON text (aes keys included: treat it as sensitive).</summary>
-        public string RawBody { get; internal set; }
+        public string RawBody => _rawBody ?? (_rawBody = Body.ValueKind == JsonValueKind.Undefined ? null : Body.GetRawText());
+        private string _rawBody;
+
+        /// <summary>The parsed body (a private copy): RawBody is made from it only when someone asks.</summary>
+        internal JsonElement Body { get; set; }
 
         /// <summary>
         /// The stable PowerShell type name: the CLR type's own name (<c>WecomPS.Message.Text</c>,
@@ -43,10 +47,7 @@ namespace WecomPS.Messages
         public bool IsEvent => this is WecomEvent;
 
         /// <summary>The body as a JsonElement, for fields no property exposes.</summary>
-        public JsonElement GetBody()
-        {
-            using (var doc = JsonDocument.Parse(RawBody ?? "{}")) return doc.RootElement.Clone();
-        }
+        public JsonElement GetBody() => Body;
 
         public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (Content ?? "");
     }

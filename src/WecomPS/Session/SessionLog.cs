@@ -10,6 +10,8 @@ namespace WecomPS.Session
     {
         /// <summary>Debug lines (whole redacted frames) cost time to build: a sink that does not want them says so.</summary>
         bool WantsDebug { get; }
+        /// <summary>Likewise for the Verbose lines built per message and per command on hot paths.</summary>
+        bool WantsVerbose { get; }
         void Write(LogLevel level, string message);
     }
 
@@ -19,11 +21,12 @@ namespace WecomPS.Session
         private readonly object _gate = new object();
         private ILogSink[] _sinks = new ILogSink[0];
 
-        private volatile bool _debug;
+        private volatile bool _debug, _verbose;
 
         /// <summary>True when some attached sink shows Debug lines: only then are frames redacted for display.</summary>
         public bool DebugEnabled => _debug;
-        public bool VerboseEnabled => _sinks.Length > 0;
+        /// <summary>True when some attached sink shows Verbose lines: per-message and per-command lines are built only then.</summary>
+        public bool VerboseEnabled => _verbose;
 
         public IDisposable Attach(ILogSink sink)
         {
@@ -33,9 +36,10 @@ namespace WecomPS.Session
 
         private void Recompute()
         {
-            bool debug = false;
-            foreach (var s in _sinks) debug |= s.WantsDebug;
+            bool debug = false, verbose = false;
+            foreach (var s in _sinks) { debug |= s.WantsDebug; verbose |= s.WantsVerbose; }
             _debug = debug;
+            _verbose = verbose || debug;
         }
 
         public void Write(LogLevel level, string message)

@@ -212,7 +212,7 @@ namespace WecomPS.Session
                     {
                         var left = deadline - DateTime.UtcNow;
                         attempt.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-                        Log.Verbose("-> " + request.Cmd + " " + reqId + (request.Describe != null ? " " + request.Describe : "") + " (" + frame.Length + " bytes)");
+                        if (Log.VerboseEnabled) Log.Verbose("-> " + request.Cmd + " " + reqId + (request.Describe != null ? " " + request.Describe : "") + " (" + frame.Length + " bytes)");
                         if (Log.DebugEnabled && request.Cmd != WecomCommands.UploadChunk) Log.Debug("-> " + frame.ToRedactedString());
                         InboundFrame ack;
                         try
@@ -230,7 +230,7 @@ namespace WecomPS.Session
                             throw new WecomException("WecomAckTimeout", ErrorCategory.OperationTimeout,
                                 request.Cmd + " " + reqId + " got no ack within " + budget.TotalSeconds + " s: delivery is unknown.");
                         }
-                        Log.Verbose("<- ack " + reqId + " errcode " + ack.ErrCode + (ack.ErrCode == 0 ? "" : " " + FrameRedactor.RedactText(ack.ErrMsg, 200)));
+                        if (Log.VerboseEnabled) Log.Verbose("<- ack " + reqId + " errcode " + ack.ErrCode + (ack.ErrCode == 0 ? "" : " " + FrameRedactor.RedactText(ack.ErrMsg, 200)));
                         if (ack.ErrCode == WecomErrorCodes.NotSubscribed)
                         {
                             // The server did not process it: reconnect, then send once more.
