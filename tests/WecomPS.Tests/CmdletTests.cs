@@ -291,7 +291,7 @@ namespace WecomPS.Tests
             var f = _files.Create("a.txt", 100);
             var r = _ps.Run("Send-WecomFile -ChatId lisi -Path $f -WhatIf; Send-WecomMessage -ChatId lisi -Content x -WhatIf", new Dictionary<string, object> { ["f"] = f });
             Thread.Sleep(200);
-            Assert.Empty(_server.Frames.Where(x => x.Cmd != "ping"));
+            Assert.DoesNotContain(_server.Frames, x => x.Cmd != "ping");
         }
 
         [Fact]

@@ -194,7 +194,7 @@ namespace WecomPS.Tests
             Assert.StartsWith("WecomInvalidCard", e.FullyQualifiedErrorId);
             Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
             Assert.Contains("task_id", e.Exception.Message);
-            Assert.Empty(_server.Frames.Where(f => f.Cmd != "ping"));
+            Assert.DoesNotContain(_server.Frames, f => f.Cmd != "ping");
 
             var r = _ps.Run("Send-WecomCard -ChatId lisi -Feedback fb9 -Card ([pscustomobject]@{ card_type = 'button_interaction'; task_id = 't1'; main_title = @{ title = 'Deploy?' }; button_list = @(@{ text = 'Yes'; key = 'yes'; style = 1 }) })");
             Assert.Empty(r.Errors);

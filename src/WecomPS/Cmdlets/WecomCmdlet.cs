@@ -16,7 +16,9 @@ namespace WecomPS.Cmdlets
     {
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly ConcurrentQueue<object> _pending = new ConcurrentQueue<object>();
-        private readonly AutoResetEvent _wake = new AutoResetEvent(false);
+        // A semaphore rather than an event: its Wait spins briefly before blocking, so a pipeline thread that is
+        // woken for every message (Receive-WecomMessage -Wait) gets it sooner, and it observes Ctrl+C by itself.
+        private readonly SemaphoreSlim _wake = new SemaphoreSlim(0);
 
         /// <summary>Cancelled by Ctrl+C (StopProcessing).</summary>
         protected CancellationToken StopToken => _stop.Token;
@@ -32,14 +34,14 @@ namespace WecomPS.Cmdlets
         void ILogSink.Write(LogLevel level, string message)
         {
             _pending.Enqueue(new LogLine(level, message));
-            _wake.Set();
+            Wake();
         }
 
         /// <summary>Queues a progress record from any thread; it is written on the pipeline thread.</summary>
         protected internal void PostProgress(ProgressRecord record)
         {
             _pending.Enqueue(record);
-            _wake.Set();
+            Wake();
         }
 
         /// <summary>Writes everything background threads queued. Pipeline thread only.</summary>
@@ -60,10 +62,10 @@ namespace WecomPS.Cmdlets
         /// <summary>Waits for <paramref name="task"/>, pumping output; Ctrl+C ends the wait with PipelineStoppedException.</summary>
         protected T Await<T>(Task<T> task)
         {
-            task.ContinueWith(_ => _wake.Set(), TaskContinuationOptions.ExecuteSynchronously);
+            task.ContinueWith(_ => Wake(), TaskContinuationOptions.ExecuteSynchronously);
             while (!task.IsCompleted)
             {
-                WaitHandle.WaitAny(new[] { _wake, _stop.Token.WaitHandle });
+                try { _wake.Wait(_stop.Token); } catch (OperationCanceledException) { }
                 Drain();
                 if (_stop.IsCancellationRequested && !task.IsCompleted) throw new PipelineStoppedException();
             }
@@ -78,13 +80,17 @@ namespace WecomPS.Cmdlets
         {
             if (timeout < TimeSpan.Zero) timeout = TimeSpan.Zero;
             if (timeout > TimeSpan.FromDays(1)) timeout = TimeSpan.FromDays(1);
-            WaitHandle.WaitAny(new[] { _wake, _stop.Token.WaitHandle }, timeout);
+            try { _wake.Wait(timeout, _stop.Token); } catch (OperationCanceledException) { }
             Drain();
             return !_stop.IsCancellationRequested;
         }
 
         /// <summary>Wakes <see cref="WaitForWork"/> from any thread.</summary>
-        protected void Wake() => _wake.Set();
+        protected void Wake()
+        {
+            // One pending wake-up is enough: the woken thread drains everything that is queued.
+            if (_wake.CurrentCount == 0) _wake.Release();
+        }
 
         // ------------------------------------------------------------ errors
 
