@@ -39,7 +39,7 @@ function Format-Frame($frame) {
             else { "chatid=$($b.chatid) msgtype=$($b.msgtype) media_id=$($b.($b.msgtype).media_id)" }
         }
         'aibot_upload_media_init'   { "type=$($b.type) filename=$($b.filename) total_size=$($b.total_size) total_chunks=$($b.total_chunks)" }
-        'aibot_upload_media_chunk'  { "chunk_index=$($b.chunk_index) base64_data=($($b.base64_data.Length) chars)" }
+        'aibot_upload_media_chunk'  { "chunk_index=$($b.chunk_index) base64_data=$($b.base64_data)" }
         'aibot_upload_media_finish' { "upload_id=$($b.upload_id)" }
         default                     { $frame.Raw }
     }

@@ -44,7 +44,8 @@ namespace WecomPS.Testing
             using (document)
             {
                 var envelope = Envelope.Read(document.RootElement);
-                var frame = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, utf8, false, envelope.Cmd, envelope.ReqId));
+                var recorded = envelope.Cmd == "aibot_upload_media_chunk" ? ChunkFrameSummary.WithoutData(utf8) : utf8;
+                var frame = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, recorded, false, envelope.Cmd, envelope.ReqId));
                 CommandResult result;
                 if (envelope.Problem == null) result = Handle(new CommandContext(_state, connection, envelope, Now));
                 else if (envelope.ReqId != null) result = CommandResult.Violating(ErrorCodes.InvalidFrame, envelope.Problem);

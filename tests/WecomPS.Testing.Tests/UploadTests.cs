@@ -200,6 +200,21 @@ namespace WecomPS.Testing.Tests
         }
 
         [Fact]
+        public async Task Recorded_chunk_frames_keep_their_fields_but_not_their_data()
+        {
+            using var server = WecomMockServer.Start();
+            await using var client = await TestClient.SubscribedAsync(server);
+            var data = RandomPayload(Chunk + 10);
+            var uploadId = await InitAsync(client, data);
+            Assert.Equal(0, Errcode(await client.RequestAsync("aibot_upload_media_chunk", ChunkBody(uploadId, 1, data))));
+            var frame = Assert.Single(server.FramesFor("aibot_upload_media_chunk"));
+            Assert.Equal(uploadId, frame.BodyString("upload_id"));
+            Assert.Equal("1", frame.BodyString("chunk_index"));
+            Assert.Equal("<16 base64 chars>", frame.BodyString("base64_data"));
+            Assert.True(frame.ByteLength < 300);
+        }
+
+        [Fact]
         public async Task FailNext_chunk_is_not_stored()
         {
             using var server = WecomMockServer.Start();
