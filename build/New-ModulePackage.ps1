@@ -1,7 +1,8 @@
 #Requires -Version 7.2
 <#
 .SYNOPSIS
-    Makes the publishable module folder out/WecomPS/ and the package out/WecomPS.<version>.nupkg.
+    Makes the publishable module folder out/WecomPS/ and the package out/WecomPS.<version>.nupkg, and the test kit
+    module folder out/WecomPS.Testing/ beside them.
 .DESCRIPTION
     Input: the module staged by the build under <Root>/module (Release), the help generated under <Root>/en-US, the
     repository-root WecomPS.psd1 and LICENSE. Output layout (what Publish-Module and Install-Module expect):
@@ -155,7 +156,23 @@ try {
 }
 finally { $zip.Dispose() }
 
+# ------------------------------------------------------------------------------------------------ the test kit beside it
+
+# WecomPS.Testing (the WeCom double for runbook tests) is a module of its own; it goes next to WecomPS so both can be
+# copied into a PSModulePath folder together. PowerShell 7.4+ only, so no desktop/ dependencies.
+$kitSource = Join-Path $staged 'WecomPS.Testing'
+$kitTarget = Join-Path $OutputPath 'WecomPS.Testing'
+if (Test-Path -LiteralPath $kitTarget) { Remove-Item -LiteralPath $kitTarget -Recurse -Force }
+New-Item -ItemType Directory -Path $kitTarget -Force | Out-Null
+foreach ($file in 'WecomPS.Testing.psd1', 'WecomPS.Testing.dll', 'WecomPS.Testing.Format.ps1xml') {
+    if (-not (Test-Path -LiteralPath "$kitSource/$file")) { Fail "$kitSource/$file is missing: the build stages the test kit there." }
+    Copy-Item -LiteralPath "$kitSource/$file" -Destination $kitTarget
+}
+Copy-Item -LiteralPath (Join-Path $Root 'LICENSE') -Destination $kitTarget
+$null = Test-ModuleManifest -Path "$kitTarget/WecomPS.Testing.psd1" -ErrorAction Stop -WarningAction SilentlyContinue
+
 $files = @(Get-ChildItem -LiteralPath $target -Recurse -File)
 Write-Host "==> Package $name $version" -ForegroundColor Cyan
 Write-Host "    $target ($($files.Count) files, $([math]::Round(($files | Measure-Object Length -Sum).Sum / 1KB)) KB)"
 Write-Host "    $nupkg ($([math]::Round((Get-Item -LiteralPath $nupkg).Length / 1KB)) KB)"
+Write-Host "    $kitTarget (the test kit, PowerShell 7.4+)"

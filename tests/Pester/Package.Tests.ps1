@@ -131,3 +131,12 @@ Describe 'The package out/WecomPS.(version).nupkg' {
         $entries | Should -Contain '[Content_Types].xml'
     }
 }
+
+Describe 'The test kit folder out/WecomPS.Testing' {
+    It 'holds the test kit module, its format and the license, and its manifest passes' {
+        $kit = Join-Path $out 'WecomPS.Testing'
+        @(Get-ChildItem $kit -File).Name | Sort-Object |
+            Should -Be @('LICENSE', 'WecomPS.Testing.dll', 'WecomPS.Testing.Format.ps1xml', 'WecomPS.Testing.psd1')
+        (Test-ModuleManifest (Join-Path $kit 'WecomPS.Testing.psd1')).ExportedCmdlets.Keys | Should -Contain 'Start-WecomMockServer'
+    }
+}
