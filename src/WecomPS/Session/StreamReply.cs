@@ -115,6 +115,8 @@ namespace WecomPS.Session
             try { await previous.ConfigureAwait(false); } catch { }
             var r = await MessageSender.SendStreamFrameAsync(_session, _replyTo, streamId, content, true, FeedbackForNextFrame(), _ct).ConfigureAwait(false);
             lock (_gate) _results.Add(r);
+            // What arrived meanwhile goes out now under the new stream id, not only with the next piece.
+            await SendSnapshotLoopAsync().ConfigureAwait(false);
         }
 
         private async Task SendSnapshotLoopAsync()
