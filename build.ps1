@@ -83,7 +83,7 @@ function Invoke-Test {
     $xunitExit = $LASTEXITCODE
     $xPassed = 0; $xFailed = 0
     foreach ($trx in Get-ChildItem $results -Filter *.trx -Recurse) {
-        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $counters = ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).TestRun.ResultSummary.Counters
         $xPassed += [int]$counters.passed
         $xFailed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
     }
