@@ -17,19 +17,22 @@ namespace WecomPS.Protocol
         };
 
         private readonly PooledBufferWriter _buffer;
+        private readonly bool _sensitive;
+        private System.Threading.Tasks.Task _pendingWrite;
 
         public string Cmd { get; }
         public string ReqId { get; }
         public ArraySegment<byte> Utf8 => _buffer.WrittenSegment;
         public int Length => _buffer.WrittenCount;
 
-        private OutboundFrame(string cmd, string reqId, PooledBufferWriter buffer)
+        private OutboundFrame(string cmd, string reqId, PooledBufferWriter buffer, bool sensitive)
         {
-            Cmd = cmd; ReqId = reqId; _buffer = buffer;
+            Cmd = cmd; ReqId = reqId; _buffer = buffer; _sensitive = sensitive;
         }
 
         /// <param name="writeBody">Writes the members of <c>body</c> (the object itself is opened and closed here); null = no body.</param>
-        public static OutboundFrame Create(string cmd, string reqId, Action<Utf8JsonWriter> writeBody, int sizeHint = 512)
+        /// <param name="sensitive">The frame holds a secret: its bytes are wiped before the buffer goes back to the pool.</param>
+        public static OutboundFrame Create(string cmd, string reqId, Action<Utf8JsonWriter> writeBody, int sizeHint = 512, bool sensitive = false)
         {
             var buffer = new PooledBufferWriter(sizeHint);
             using (var w = new Utf8JsonWriter(buffer, WriterOptions))
@@ -47,7 +50,7 @@ namespace WecomPS.Protocol
                 }
                 w.WriteEndObject();
             }
-            return new OutboundFrame(cmd, reqId, buffer);
+            return new OutboundFrame(cmd, reqId, buffer, sensitive);
         }
 
         /// <summary>The frame as text with secrets, keys, signatures and chunk data redacted: safe for -Debug.</summary>
@@ -55,6 +58,20 @@ namespace WecomPS.Protocol
 
         public override string ToString() => Cmd + " " + ReqId + " (" + Length + " bytes)";
 
-        public void Dispose() => _buffer.Dispose();
+        /// <summary>A write of this frame is still under way: the buffer is released only when it is done.</summary>
+        public void HoldUntil(System.Threading.Tasks.Task write) => _pendingWrite = write;
+
+        public void Dispose()
+        {
+            var write = _pendingWrite;
+            if (write != null && !write.IsCompleted) write.ContinueWith(_ => Release(), System.Threading.Tasks.TaskScheduler.Default);
+            else Release();
+        }
+
+        private void Release()
+        {
+            if (_sensitive) Array.Clear(_buffer.WrittenSegment.Array, 0, _buffer.WrittenCount);
+            _buffer.Dispose();
+        }
     }
 }

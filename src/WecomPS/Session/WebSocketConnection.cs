@@ -83,13 +83,18 @@ namespace WecomPS.Session
             }
         }
 
+        /// <summary>
+        /// Sends one frame. <paramref name="ct"/> only cancels the wait for the send lock: a frame whose write has begun
+        /// is finished, because cancelling a WebSocket send aborts the whole connection (one Ctrl+C would otherwise cut
+        /// every command in flight and force a reconnect). Only closing the connection stops a write.
+        /// </summary>
         public async Task SendAsync(ArraySegment<byte> utf8, CancellationToken ct)
         {
             await _sendLock.WaitAsync(ct).ConfigureAwait(false);
             try
             {
                 if (!IsOpen) throw new ConnectionLostException("the connection is not open");
-                await _socket.SendAsync(utf8, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+                await _socket.SendAsync(utf8, WebSocketMessageType.Text, true, _life.Token).ConfigureAwait(false);
             }
             finally { _sendLock.Release(); }
         }

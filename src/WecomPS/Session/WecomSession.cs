@@ -145,14 +145,14 @@ namespace WecomPS.Session
                 _tasks.Track(conn.ReaderTask);
 
                 string reqId = ReqIds.New(WecomCommands.Subscribe);
-                using (var frame = OutboundFrame.Create(WecomCommands.Subscribe, reqId, WriteSubscribeBody))
+                using (var frame = OutboundFrame.Create(WecomCommands.Subscribe, reqId, WriteSubscribeBody, sensitive: true))
                 {
                     Log.Verbose("-> aibot_subscribe " + reqId + " (bot_id " + BotId + ", secret redacted)");
                     Log.Debug("-> " + frame.ToRedactedString());
                     InboundFrame ack;
                     try
                     {
-                        ack = await ExchangeAsync(conn, frame, timeout.Token, clearAfterSend: true).ConfigureAwait(false);
+                        ack = await ExchangeAsync(conn, frame, timeout.Token).ConfigureAwait(false);
                     }
                     catch (Exception e) when (!(e is WecomException))
                     {
@@ -254,35 +254,47 @@ namespace WecomPS.Session
 
         private const string NotWritten = "the connection was not open, nothing was written";
 
-        private async Task<InboundFrame> ExchangeAsync(WebSocketConnection conn, OutboundFrame frame, CancellationToken ct, bool clearAfterSend = false)
+        private async Task<InboundFrame> ExchangeAsync(WebSocketConnection conn, OutboundFrame frame, CancellationToken ct)
         {
             var entry = _pending.Register(frame.ReqId, frame.Cmd, conn.Generation);
             try
             {
                 if (!conn.IsOpen) throw new ConnectionLostException(NotWritten);
+                // A write that has begun is never cancelled (that would abort the shared socket): on cancellation the
+                // caller stops waiting, and the frame's buffer stays alive until the write is done.
+                var write = conn.SendAsync(frame.Utf8, ct);
                 try
                 {
-                    await conn.SendAsync(frame.Utf8, ct).ConfigureAwait(false);
+                    await WhenDoneOrCancelled(write, ct).ConfigureAwait(false);
                 }
                 catch (ConnectionLostException) { throw new ConnectionLostException(NotWritten); }
-                catch (OperationCanceledException) { throw; }
+                catch (OperationCanceledException) { frame.HoldUntil(write); throw; }
                 catch (Exception e) { throw new ConnectionLostException("the send failed: " + Innermost(e).Message, e); }
-                finally
-                {
-                    if (clearAfterSend) Array.Clear(frame.Utf8.Array, frame.Utf8.Offset, frame.Utf8.Count);
-                }
-                var tcs = new TaskCompletionSource<bool>();
-                using (ct.Register(() => tcs.TrySetResult(true)))
-                {
-                    var done = await Task.WhenAny(entry.Ack.Task, tcs.Task).ConfigureAwait(false);
-                    if (done != entry.Ack.Task) throw new OperationCanceledException(ct);
-                }
+                await WhenDoneOrCancelled(entry.Ack.Task, ct).ConfigureAwait(false);
                 return await entry.Ack.Task.ConfigureAwait(false);
             }
             finally
             {
                 _pending.Remove(frame.ReqId, entry);
             }
+        }
+
+        /// <summary>Awaits <paramref name="task"/>, or throws OperationCanceledException as soon as <paramref name="ct"/> fires.</summary>
+        private static async Task WhenDoneOrCancelled(Task task, CancellationToken ct)
+        {
+            if (!task.IsCompleted && ct.CanBeCanceled)
+            {
+                var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (ct.Register(() => cancelled.TrySetResult(true)))
+                {
+                    if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
+                    {
+                        _ = task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+                        throw new OperationCanceledException(ct);
+                    }
+                }
+            }
+            await task.ConfigureAwait(false);
         }
 
         private async Task<WebSocketConnection> WaitForConnectionAsync(DateTime deadline, TimeSpan budget, CommandRequest request, CancellationToken ct)
