@@ -72,16 +72,23 @@ namespace WecomPS.Tests
         {
             var pushed = _server.PushText("long job");
             Receive();
+            TimeSpan stopTook = TimeSpan.Zero;
             using (var ps = PowerShell.Create())
             {
                 ps.Runspace = (Runspace)typeof(PowerShellHost).GetField("_runspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance).GetValue(_ps);
                 ps.AddScript("1..100000 | ForEach-Object { Start-Sleep -Milliseconds 50; \"line $_\" } | Send-WecomMessage -ReplyTo $m -Stream");
                 var handle = ps.BeginInvoke();
                 Assert.True(SpinWait.SpinUntil(() => _server.RepliesTo(pushed.ReqId).Count >= 2, Wait));
+                var stopClock = System.Diagnostics.Stopwatch.StartNew();
                 ps.Stop();
+                stopTook = stopClock.Elapsed;
                 try { ps.EndInvoke(handle); } catch (PipelineStoppedException) { }
             }
-            Assert.True(SpinWait.SpinUntil(() => _server.RepliesTo(pushed.ReqId).Any(f => f.BodyString("stream.finish") == "true"), Wait));
+            bool finished = SpinWait.SpinUntil(() => _server.RepliesTo(pushed.ReqId).Any(f => f.BodyString("stream.finish") == "true"), Wait);
+            Assert.True(finished, "no finish frame; replies: " + string.Join(" | ", _server.RepliesTo(pushed.ReqId).Select(f => f.BodyString("stream.finish") + "@" + f.At.ToString("HH:mm:ss.fff"))) +
+                "; acks: " + string.Join(" | ", _server.Acks.Where(a => a.ReqId == pushed.ReqId).Select(a => a.Errcode + "@" + a.At.ToString("HH:mm:ss.fff"))) +
+                "; session " + SessionStore.Default?.State + " reconnects " + SessionStore.Default?.Reconnects + " last error " + SessionStore.Default?.LastError +
+                "; now " + DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff") + "; stop took " + stopTook.TotalMilliseconds + " ms");
             var last = _server.RepliesTo(pushed.ReqId).Last();
             Assert.Equal("true", last.BodyString("stream.finish"));
             Assert.StartsWith("line 1", last.BodyString("stream.content"));
