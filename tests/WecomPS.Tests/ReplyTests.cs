@@ -73,6 +73,8 @@ namespace WecomPS.Tests
             var pushed = _server.PushText("long job");
             Receive();
             TimeSpan stopTook = TimeSpan.Zero;
+            var log = new LogCollector();
+            using var attached = SessionStore.Default.AttachLog(log);
             using (var ps = PowerShell.Create())
             {
                 ps.Runspace = (Runspace)typeof(PowerShellHost).GetField("_runspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance).GetValue(_ps);
@@ -88,7 +90,7 @@ namespace WecomPS.Tests
             Assert.True(finished, "no finish frame; replies: " + string.Join(" | ", _server.RepliesTo(pushed.ReqId).Select(f => f.BodyString("stream.finish") + "@" + f.At.ToString("HH:mm:ss.fff"))) +
                 "; acks: " + string.Join(" | ", _server.Acks.Where(a => a.ReqId == pushed.ReqId).Select(a => a.Errcode + "@" + a.At.ToString("HH:mm:ss.fff"))) +
                 "; session " + SessionStore.Default?.State + " reconnects " + SessionStore.Default?.Reconnects + " last error " + SessionStore.Default?.LastError +
-                "; now " + DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff") + "; stop took " + stopTook.TotalMilliseconds + " ms");
+                "; now " + DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff") + "; stop took " + stopTook.TotalMilliseconds + " ms; log: " + string.Join(" | ", log.Lines.Where(l => !l.StartsWith("Debug"))));
             var last = _server.RepliesTo(pushed.ReqId).Last();
             Assert.Equal("true", last.BodyString("stream.finish"));
             Assert.StartsWith("line 1", last.BodyString("stream.content"));

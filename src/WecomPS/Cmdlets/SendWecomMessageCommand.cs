@@ -118,16 +118,17 @@ namespace WecomPS.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (_stream != null)
+            var stream = Interlocked.Exchange(ref _stream, null);
+            if (stream != null)
             {
                 try
                 {
-                    var results = Await(_stream.FinishAsync(StopToken));
+                    // The final frame must go out even if Ctrl+C comes now: it has its own bound, not the stop token.
+                    var results = Await(stream.FinishAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token));
                     if (PassThru) WriteObject(results, true);
                 }
                 catch (PipelineStoppedException) { throw; }
                 catch (Exception e) { WriteWecomError(e, _streamTarget); }
-                _stream = null;
             }
             base.EndProcessing();
         }
@@ -135,12 +136,30 @@ namespace WecomPS.Cmdlets
         protected override void StopProcessing()
         {
             base.StopProcessing();
-            // Ctrl+C: close the stream so no bubble is left spinning (bounded; nothing is written from this thread).
+            FinishStreamLeftOpen();
+        }
+
+        protected override void OnPipelineEnded() => FinishStreamLeftOpen();
+
+        /// <summary>
+        /// Ctrl+C or a failure upstream: close the stream so no bubble is left spinning. Bounded, and nothing is written
+        /// to the pipeline from here (this may run on another thread).
+        /// </summary>
+        private void FinishStreamLeftOpen()
+        {
             var stream = Interlocked.Exchange(ref _stream, null);
             if (stream == null) return;
             using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
             {
-                try { stream.FinishAsync(cts.Token).Wait(TimeSpan.FromSeconds(6)); } catch { }
+                try
+                {
+                    if (!stream.FinishAsync(cts.Token).Wait(TimeSpan.FromSeconds(6)))
+                        stream.Session.Log.Warning("The stream reply could not be finished within 5 s after the pipeline stopped.");
+                }
+                catch (Exception e)
+                {
+                    stream.Session.Log.Warning("The stream reply could not be finished after the pipeline stopped: " + (e.InnerException ?? e).Message);
+                }
             }
         }
 

@@ -165,8 +165,18 @@ namespace WecomPS.Cmdlets
         /// <summary>Called by the engine when the pipeline ends, also after Ctrl+C or an error: the session stops feeding this cmdlet.</summary>
         public void Dispose()
         {
-            _logAttachment?.Dispose();
-            _logAttachment = null;
+            try { OnPipelineEnded(); }
+            finally
+            {
+                _logAttachment?.Dispose();
+                _logAttachment = null;
+            }
         }
+
+        /// <summary>
+        /// Last chance to finish work when the pipeline ends without EndProcessing (Ctrl+C, an error upstream). The engine
+        /// does not call StopProcessing on every command in every case, but it always disposes them.
+        /// </summary>
+        protected virtual void OnPipelineEnded() { }
     }
 }

@@ -42,6 +42,7 @@ namespace WecomPS.Session
         }
 
         public string StreamId { get { lock (_gate) return _streamId; } }
+        internal WecomSession Session => _session;
         public bool Expired { get { lock (_gate) return _expired; } }
         public string Content { get { lock (_gate) return _content.ToString(); } }
 

@@ -94,7 +94,14 @@ namespace WecomPS.Session
             try
             {
                 if (!IsOpen) throw new ConnectionLostException("the connection is not open");
-                await _socket.SendAsync(utf8, WebSocketMessageType.Text, true, _life.Token).ConfigureAwait(false);
+                try
+                {
+                    await _socket.SendAsync(utf8, WebSocketMessageType.Text, true, _life.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_life.IsCancellationRequested)
+                {
+                    throw new ConnectionLostException("the connection closed during the write");
+                }
             }
             finally { _sendLock.Release(); }
         }
