@@ -93,7 +93,7 @@ namespace WecomPS.Session
             await _sendLock.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                if (!IsOpen) throw new ConnectionLostException("the connection is not open");
+                if (!IsOpen) throw new ConnectionLostException("the connection is not open", nothingWritten: true);
                 try
                 {
                     await _socket.SendAsync(utf8, WebSocketMessageType.Text, true, _life.Token).ConfigureAwait(false);

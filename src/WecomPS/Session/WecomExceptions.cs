@@ -95,6 +95,12 @@ namespace WecomPS.Session
 
     internal sealed class ConnectionLostException : Exception
     {
-        public ConnectionLostException(string reason, Exception inner = null) : base(reason, inner) { }
+        public ConnectionLostException(string reason, Exception inner = null, bool nothingWritten = false) : base(reason, inner)
+        {
+            NothingWritten = nothingWritten;
+        }
+
+        /// <summary>True when the frame was never handed to the socket: sending it again cannot duplicate it.</summary>
+        public bool NothingWritten { get; }
     }
 }

@@ -221,7 +221,7 @@ namespace WecomPS.Session
                         }
                         catch (ConnectionLostException lost)
                         {
-                            if (request.Idempotent || lost.Message == NotWritten) { Log.Verbose(request.Cmd + " " + reqId + ": connection lost (" + lost.Message + "); sending again when connected."); continue; }
+                            if (request.Idempotent || lost.NothingWritten) { Log.Verbose(request.Cmd + " " + reqId + ": connection lost (" + lost.Message + "); sending again when connected."); continue; }
                             throw new WecomDeliveryUnknownException(request.Cmd, reqId, lost.Message, lost);
                         }
                         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -259,7 +259,7 @@ namespace WecomPS.Session
             var entry = _pending.Register(frame.ReqId, frame.Cmd, conn.Generation);
             try
             {
-                if (!conn.IsOpen) throw new ConnectionLostException(NotWritten);
+                if (!conn.IsOpen) throw new ConnectionLostException(NotWritten, nothingWritten: true);
                 // A write that has begun is never cancelled (that would abort the shared socket): on cancellation the
                 // caller stops waiting, and the frame's buffer stays alive until the write is done.
                 var write = conn.SendAsync(frame.Utf8, ct);
@@ -267,7 +267,8 @@ namespace WecomPS.Session
                 {
                     await WhenDoneOrCancelled(write, ct).ConfigureAwait(false);
                 }
-                catch (ConnectionLostException) { throw new ConnectionLostException(NotWritten); }
+                catch (ConnectionLostException lost) when (lost.NothingWritten) { throw new ConnectionLostException(NotWritten, nothingWritten: true); }
+                catch (ConnectionLostException) { throw; }   // closed during the write: whether the server got it is unknown
                 catch (OperationCanceledException) { frame.HoldUntil(write); throw; }
                 catch (Exception e) { throw new ConnectionLostException("the send failed: " + Innermost(e).Message, e); }
                 await WhenDoneOrCancelled(entry.Ack.Task, ct).ConfigureAwait(false);
