@@ -76,6 +76,8 @@ namespace WecomPS.Cmdlets
             }
 
             var session = new WecomSession(options);
+            // The session holds its own copy; a SecureString this cmdlet made from plain text is not needed any more.
+            if (ParameterSetName == EnvironmentSet || SecureStringTransformationAttribute.WasPlainText(Secret)) options.Secret.Dispose();
             using (session.AttachLog(this))
             {
                 try

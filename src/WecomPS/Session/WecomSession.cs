@@ -41,7 +41,9 @@ namespace WecomPS.Session
             if (string.IsNullOrEmpty(options.BotId)) throw new ArgumentException("BotId is required.", nameof(options));
             if (options.Secret == null) throw new ArgumentException("Secret is required.", nameof(options));
             _options = options.Clone();
-            if (!_options.Secret.IsReadOnly()) { _options.Secret = _options.Secret.Copy(); _options.Secret.MakeReadOnly(); }
+            // Our own copy: it is wiped when the session ends, without touching the caller's SecureString.
+            _options.Secret = options.Secret.Copy();
+            _options.Secret.MakeReadOnly();
             Name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
             Inbox = new Inbox(options.InboxCapacity);
             _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow, options.UtcClock);
@@ -627,6 +629,8 @@ namespace WecomPS.Session
                 _stateChanged = NewSignal();
             }
             signal.TrySetResult(true);
+            if (next == WecomSessionState.Disconnected || next == WecomSessionState.Superseded || next == WecomSessionState.Failed)
+                ForgetSecret();
             Log.Verbose("Session '" + Name + "': " + old + " -> " + next + (reason != null ? " (" + reason + ")" : "") + ".");
             var handler = StateChanged;
             if (handler != null)
@@ -636,6 +640,12 @@ namespace WecomPS.Session
                 _tasks.Track(_events.Post(() => handler(this, args)));
             }
             return true;
+        }
+
+        /// <summary>A session that has ended never subscribes again: the secret is kept only as long as reconnects need it.</summary>
+        private void ForgetSecret()
+        {
+            try { _options.Secret.Dispose(); } catch (ObjectDisposedException) { }
         }
 
         private static TaskCompletionSource<bool> NewSignal() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
