@@ -38,12 +38,8 @@ namespace WecomPS.Media
             _log = log;
             var handler = new HttpClientHandler();
             if (options?.Proxy != null) { handler.Proxy = options.Proxy; handler.UseProxy = true; }
-            if (options != null && (options.SkipCertificateCheck || !string.IsNullOrEmpty(options.CertificateThumbprint)))
-            {
-                handler.ServerCertificateCustomValidationCallback = (msg, cert, chain, errors) =>
-                    options.SkipCertificateCheck || errors == SslPolicyErrors.None ||
-                    (cert != null && string.Equals(cert.Thumbprint, options.CertificateThumbprint.Replace(" ", ""), StringComparison.OrdinalIgnoreCase));
-            }
+            if (options != null && options.HasCertificatePolicy)
+                handler.ServerCertificateCustomValidationCallback = (msg, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
             _http = new HttpClient(handler) { Timeout = timeout };
         }
 

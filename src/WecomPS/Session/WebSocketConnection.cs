@@ -140,14 +140,8 @@ namespace WecomPS.Session
 
         private void ApplyCertificatePolicy(WecomSessionOptions options)
         {
-            if (!options.SkipCertificateCheck && string.IsNullOrEmpty(options.CertificateThumbprint)) return;
-            RemoteCertificateValidationCallback callback = (sender, cert, chain, errors) =>
-            {
-                if (options.SkipCertificateCheck) return true;
-                if (errors == SslPolicyErrors.None) return true;
-                var c2 = cert as X509Certificate2 ?? (cert != null ? new X509Certificate2(cert) : null);
-                return c2 != null && string.Equals(c2.Thumbprint, options.CertificateThumbprint.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
-            };
+            if (!options.HasCertificatePolicy) return;
+            RemoteCertificateValidationCallback callback = (sender, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
             // ClientWebSocketOptions.RemoteCertificateValidationCallback exists on .NET Core 2.1+ but not in
             // netstandard2.0's surface; set it where the runtime has it.
             var prop = typeof(ClientWebSocketOptions).GetProperty("RemoteCertificateValidationCallback");

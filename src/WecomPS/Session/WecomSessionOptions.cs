@@ -1,5 +1,7 @@
 using System;
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Security;
 
 namespace WecomPS.Session
@@ -34,6 +36,21 @@ namespace WecomPS.Session
 
         /// <summary>The clock of pacing and dedup windows (tests move it; null = the system clock).</summary>
         internal Func<DateTime> UtcClock { get; set; }
+
+        /// <summary>True when -SkipCertificateCheck or -CertificateThumbprint changes how server certificates are checked.</summary>
+        internal bool HasCertificatePolicy => SkipCertificateCheck || !string.IsNullOrEmpty(CertificateThumbprint);
+
+        /// <summary>
+        /// The one certificate rule for the WebSocket and media downloads: normal validation, or anything with
+        /// -SkipCertificateCheck, or a certificate whose thumbprint is -CertificateThumbprint (spaces ignored).
+        /// </summary>
+        internal bool AcceptsCertificate(X509Certificate certificate, SslPolicyErrors errors)
+        {
+            if (SkipCertificateCheck || errors == SslPolicyErrors.None) return true;
+            if (certificate == null || string.IsNullOrEmpty(CertificateThumbprint)) return false;
+            var thumbprint = (certificate as X509Certificate2 ?? new X509Certificate2(certificate)).Thumbprint;
+            return string.Equals(thumbprint, CertificateThumbprint.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
+        }
 
         public WecomSessionOptions Clone() => (WecomSessionOptions)MemberwiseClone();
 
