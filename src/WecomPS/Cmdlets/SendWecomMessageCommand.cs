@@ -36,7 +36,10 @@ namespace WecomPS.Cmdlets
         /// <summary>Each pipeline input is an update of one streaming reply; finish when the pipeline ends.</summary>
         [Parameter(ParameterSetName = ReplySet)] public SwitchParameter Stream { get; set; }
 
-        /// <summary>When the reply is refused (window passed, already answered), send it to the same chat instead.</summary>
+        /// <summary>
+        /// When the reply is refused (window passed, already answered), send it to the same chat instead; with -Stream,
+        /// what the refused stream could not show goes as one message at the end.
+        /// </summary>
         [Parameter(ParameterSetName = ReplySet)] public SwitchParameter FallbackToSend { get; set; }
 
         [Parameter] [ValidateLength(1, 256)] public string Feedback { get; set; }
@@ -56,19 +59,15 @@ namespace WecomPS.Cmdlets
             Reply(session);
         }
 
+        private TimeSpan? Timeout => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
+
         private void SendToChats(WecomSession session)
         {
-            var timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
             foreach (var chat in ChatId)
             {
                 if (!ShouldProcess("chat " + chat, "Send markdown (" + ContentSplitter.ByteCount(Content) + " bytes)")) continue;
-                try
-                {
-                    var results = Await(MessageSender.SendMarkdownAsync(session, chat, Content, MessageSender.ChatTypeCode(ChatType), Feedback, StopToken, timeout));
-                    if (PassThru) WriteObject(results, true);
-                }
-                catch (PipelineStoppedException) { throw; }
-                catch (Exception e) { WriteWecomError(e, chat); }
+                TryRun(() => Output(Await(MessageSender.SendMarkdownAsync(session, chat, Content, MessageSender.ChatTypeCode(ChatType),
+                    Feedback, StopToken, Timeout))), chat);
             }
         }
 
@@ -76,40 +75,30 @@ namespace WecomPS.Cmdlets
         {
             var what = ReplyTo is WecomPS.Event.EnterChat ? "Send welcome reply" : "Reply";
             if (!ShouldProcess(Describe(ReplyTo), what + " (" + ContentSplitter.ByteCount(Content) + " bytes)")) return;
-            try
-            {
-                var results = Await(MessageSender.ReplyTextAsync(session, ReplyTo, Content, Feedback, StopToken));
-                if (PassThru) WriteObject(results, true);
-            }
-            catch (WecomCommandException e) when (FallbackToSend && IsReplyRefusal(e.ErrCode))
-            {
-                WriteWarning("The reply was refused (" + e.ErrorId + ", errcode " + e.ErrCode + "); sending it to " + ReplyTo.ChatId + " as a new message instead.");
-                try
-                {
-                    var results = Await(MessageSender.SendMarkdownAsync(session, ReplyTo.ChatId, Content, MessageSender.ChatTypeCode(ReplyTo.ChatType), Feedback, StopToken));
-                    if (PassThru) WriteObject(results, true);
-                }
-                catch (PipelineStoppedException) { throw; }
-                catch (Exception e2) { WriteWecomError(e2, ReplyTo); }
-            }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception e) { WriteWecomError(e, ReplyTo); }
+            TryRun(() => Output(Await(MessageSender.ReplyTextAsync(session, ReplyTo, Content, Feedback, StopToken, Timeout, FallbackToSend))),
+                ReplyTo);
         }
 
-        private static bool IsReplyRefusal(int errCode) =>
-            errCode == WecomErrorCodes.ReplyExpired || errCode == WecomErrorCodes.InvalidReqId || errCode == WecomErrorCodes.AlreadyResponded;
+        private void Output(System.Collections.Generic.IReadOnlyList<WecomSendResult> results)
+        {
+            if (PassThru) WriteObject(results, true);
+        }
 
         private void AppendToStream(WecomSession session)
         {
             if (_stream == null)
             {
                 if (!ShouldProcess(Describe(ReplyTo), "Stream a reply")) return;
-                try { _stream = new StreamReply(session, ReplyTo, Feedback, StopToken); _streamTarget = ReplyTo; }
+                try
+                {
+                    _stream = new StreamReply(session, ReplyTo, Feedback, StopToken, timeout: Timeout, fallbackToSend: FallbackToSend);
+                    _streamTarget = ReplyTo;
+                }
                 catch (Exception e) { ThrowWecomError(e, ReplyTo); }
             }
             else if (!ReferenceEquals(ReplyTo, _streamTarget) && ReplyTo.ReqId != _streamTarget.ReqId)
             {
-                WriteError("WecomStreamTargetChanged", ErrorCategory.InvalidArgument, "-Stream sends one reply; a different -ReplyTo message arrived in the same pipeline and was ignored.", ReplyTo);
+                WriteError(ErrorIds.StreamTargetChanged, ErrorCategory.InvalidArgument, "-Stream sends one reply; a different -ReplyTo message arrived in the same pipeline and was ignored.", ReplyTo);
                 return;
             }
             _stream.Append(Content ?? "");
@@ -121,14 +110,9 @@ namespace WecomPS.Cmdlets
             var stream = Interlocked.Exchange(ref _stream, null);
             if (stream != null)
             {
-                try
-                {
-                    // The final frame must go out even if Ctrl+C comes now: it has its own bound, not the stop token.
-                    var results = Await(stream.FinishAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token));
-                    if (PassThru) WriteObject(results, true);
-                }
-                catch (PipelineStoppedException) { throw; }
-                catch (Exception e) { WriteWecomError(e, _streamTarget); }
+                // The final frame must go out even if Ctrl+C comes now: it has its own bound, not the stop token.
+                TryRun(() => Output(Await(stream.FinishAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token))), _streamTarget);
+                if (stream.Incomplete != null) WriteWecomError(stream.Incomplete, _streamTarget);
             }
             base.EndProcessing();
         }

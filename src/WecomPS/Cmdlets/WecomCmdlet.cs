@@ -94,7 +94,7 @@ namespace WecomPS.Cmdlets
 
         // ------------------------------------------------------------ errors
 
-        protected ErrorRecord ErrorFor(Exception e, object target, string fallbackId = "WecomError", ErrorCategory fallbackCategory = ErrorCategory.NotSpecified)
+        protected ErrorRecord ErrorFor(Exception e, object target, string fallbackId = ErrorIds.Error, ErrorCategory fallbackCategory = ErrorCategory.NotSpecified)
         {
             if (e is AggregateException agg && agg.InnerExceptions.Count == 1) e = agg.InnerException;
             if (e is WecomException w) return new ErrorRecord(w, w.ErrorId, w.Category, target);
@@ -102,6 +102,17 @@ namespace WecomPS.Cmdlets
         }
 
         protected void WriteWecomError(Exception e, object target) => WriteError(ErrorFor(e, target));
+
+        /// <summary>
+        /// Runs the work for one target: a failure becomes a non-terminating error record naming that target (the
+        /// pipeline goes on with the next one); Ctrl+C still ends the pipeline. False when it failed.
+        /// </summary>
+        protected bool TryRun(Action work, object target)
+        {
+            try { work(); return true; }
+            catch (PipelineStoppedException) { throw; }
+            catch (Exception e) { WriteWecomError(e, target); return false; }
+        }
 
         protected void ThrowWecomError(Exception e, object target) => ThrowTerminatingError(ErrorFor(e, target));
 

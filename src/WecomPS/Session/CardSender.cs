@@ -34,61 +34,69 @@ namespace WecomPS.Session
             bool welcome = replyTo is WecomPS.Event.EnterChat;
             if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card", "WecomWelcomeWindowPassed");
             else MessageSender.EnsureReplyable(replyTo);
+            return SendReplyCardAsync(session, replyTo, card, feedbackId, welcome, ct);
+        }
+
+        private static async Task<WecomSendResult> SendReplyCardAsync(WecomSession session, WecomMessage replyTo, TemplateCardBody card,
+            string feedbackId, bool welcome, CancellationToken ct)
+        {
             string cmd = welcome ? WecomCommands.RespondWelcome : WecomCommands.RespondMessage;
-            return session.OnReplyLaneAsync(replyTo.ReqId, async () =>
+            var ack = await session.SendCommandAsync(new CommandRequest
             {
-                var ack = await session.SendCommandAsync(new CommandRequest
+                Cmd = cmd,
+                ReqId = replyTo.ReqId,
+                Lane = replyTo.ReqId,
+                Conversation = replyTo.ChatId,
+                Describe = card.CardType + " card" + (welcome ? " (welcome)" : ""),
+                WriteBody = w =>
                 {
-                    Cmd = cmd,
-                    ReqId = replyTo.ReqId,
-                    Conversation = replyTo.ChatId,
-                    Describe = card.CardType + " card" + (welcome ? " (welcome)" : ""),
-                    WriteBody = w =>
-                    {
-                        w.WriteString("msgtype", "template_card");
-                        w.WritePropertyName("template_card");
-                        card.WriteTo(w, feedbackId);
-                    },
-                }, ct).ConfigureAwait(false);
-                return Result(cmd, ack.ReqId, replyTo.ChatId);
-            }, ct);
+                    w.WriteString("msgtype", "template_card");
+                    w.WritePropertyName("template_card");
+                    card.WriteTo(w, feedbackId);
+                },
+            }, ct).ConfigureAwait(false);
+            return Result(cmd, ack.ReqId, replyTo.ChatId);
         }
 
         /// <summary>aibot_respond_update_msg: replaces the card the user clicked, within 5 seconds of the event.</summary>
         public static Task<WecomSendResult> UpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked, TemplateCardBody card, string[] userIds, CancellationToken ct)
         {
             MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update", "WecomCardUpdateWindowPassed");
-            return session.OnReplyLaneAsync(clicked.ReqId, async () =>
+            return SendUpdateAsync(session, clicked, card, userIds, ct);
+        }
+
+        private static async Task<WecomSendResult> SendUpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked,
+            TemplateCardBody card, string[] userIds, CancellationToken ct)
+        {
+            try
             {
-                try
+                var ack = await session.SendCommandAsync(new CommandRequest
                 {
-                    var ack = await session.SendCommandAsync(new CommandRequest
+                    Cmd = WecomCommands.RespondUpdate,
+                    ReqId = clicked.ReqId,
+                    Lane = clicked.ReqId,
+                    Describe = "update of card " + clicked.TaskId,
+                    WriteBody = w =>
                     {
-                        Cmd = WecomCommands.RespondUpdate,
-                        ReqId = clicked.ReqId,
-                        Describe = "update of card " + clicked.TaskId,
-                        WriteBody = w =>
+                        w.WriteString("response_type", "update_template_card");
+                        if (userIds != null && userIds.Length > 0)
                         {
-                            w.WriteString("response_type", "update_template_card");
-                            if (userIds != null && userIds.Length > 0)
-                            {
-                                w.WriteStartArray("userids");
-                                foreach (var u in userIds) w.WriteStringValue(u);
-                                w.WriteEndArray();
-                            }
-                            w.WritePropertyName("template_card");
-                            // The update keeps the clicked card's task_id unless the new card names one.
-                            card.WriteTo(w, null, clicked.TaskId);
-                        },
-                    }, ct).ConfigureAwait(false);
-                    return Result(WecomCommands.RespondUpdate, ack.ReqId, clicked.ChatId);
-                }
-                catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired || e.ErrCode == WecomErrorCodes.InvalidReqId)
-                {
-                    throw new WecomException("WecomCardUpdateWindowPassed", ErrorCategory.OperationStopped,
-                        "The card update was refused (errcode " + e.ErrCode + "): a card can be updated only within 5 seconds of the click.", e);
-                }
-            }, ct);
+                            w.WriteStartArray("userids");
+                            foreach (var u in userIds) w.WriteStringValue(u);
+                            w.WriteEndArray();
+                        }
+                        w.WritePropertyName("template_card");
+                        // The update keeps the clicked card's task_id unless the new card names one.
+                        card.WriteTo(w, null, clicked.TaskId);
+                    },
+                }, ct).ConfigureAwait(false);
+                return Result(WecomCommands.RespondUpdate, ack.ReqId, clicked.ChatId);
+            }
+            catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired || e.ErrCode == WecomErrorCodes.InvalidReqId)
+            {
+                throw new WecomException("WecomCardUpdateWindowPassed", ErrorCategory.OperationStopped,
+                    "The card update was refused (errcode " + e.ErrCode + "): a card can be updated only within 5 seconds of the click.", e);
+            }
         }
 
         private static WecomSendResult Result(string cmd, string reqId, string chatId) =>

@@ -10,6 +10,11 @@ namespace WecomPS.Session
         /// <summary>Null: a fresh req_id. Replies pass the callback's req_id.</summary>
         public string ReqId { get; set; }
         public Action<Utf8JsonWriter> WriteBody { get; set; }
+        /// <summary>
+        /// The callback req_id whose replies must go one at a time (acks carry no sequence): commands with the same
+        /// lane are sent strictly in order, each after the previous ack. Null: no lane.
+        /// </summary>
+        public string Lane { get; set; }
         /// <summary>The conversation the send counts against for pacing; null = not paced.</summary>
         public string Conversation { get; set; }
         /// <summary>Whole budget for waiting for a connection and the ack. Null: the session's AckTimeout.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -64,73 +65,104 @@ namespace WecomPS.Session
         }
 
         /// <summary>aibot_respond_msg with a media_id, under the message's req_id.</summary>
-        public static Task<WecomSendResult> ReplyMediaAsync(WecomSession session, WecomMessage replyTo, string mediaType, string mediaId, CancellationToken ct, string title = null, string description = null)
+        public static async Task<WecomSendResult> ReplyMediaAsync(WecomSession session, WecomMessage replyTo, string mediaType, string mediaId, CancellationToken ct, string title = null, string description = null)
         {
             EnsureReplyable(replyTo);
-            return session.OnReplyLaneAsync(replyTo.ReqId, async () =>
+            var ack = await session.SendCommandAsync(new CommandRequest
             {
-                var ack = await session.SendCommandAsync(new CommandRequest
-                {
-                    Cmd = WecomCommands.RespondMessage,
-                    ReqId = replyTo.ReqId,
-                    Conversation = replyTo.ChatId,
-                    Describe = "reply " + mediaType + " " + mediaId,
-                    WriteBody = w => WriteMedia(w, mediaType, mediaId, title, description),
-                }, ct).ConfigureAwait(false);
-                return new WecomSendResult { Cmd = WecomCommands.RespondMessage, ReqId = ack.ReqId, ChatId = replyTo.ChatId, MsgType = mediaType, MediaId = mediaId };
-            }, ct);
+                Cmd = WecomCommands.RespondMessage,
+                ReqId = replyTo.ReqId,
+                Lane = replyTo.ReqId,
+                Conversation = replyTo.ChatId,
+                Describe = "reply " + mediaType + " " + mediaId,
+                WriteBody = w => WriteMedia(w, mediaType, mediaId, title, description),
+            }, ct).ConfigureAwait(false);
+            return new WecomSendResult
+            {
+                Cmd = WecomCommands.RespondMessage, ReqId = ack.ReqId, ChatId = replyTo.ChatId, MsgType = mediaType, MediaId = mediaId,
+            };
         }
 
         /// <summary>
         /// A one-shot text reply: a stream with a fresh id and <c>finish:true</c> (several streams when the content is
-        /// over the byte limit); a welcome text for an enter_chat event.
+        /// over the byte limit); a welcome text for an enter_chat event. With <paramref name="fallbackToSend"/>, a
+        /// reply the server refuses (window passed, req_id unknown, already answered) goes to the same chat as a
+        /// proactive markdown message instead, with a warning; parts already delivered are not sent again.
         /// </summary>
-        public static async Task<IReadOnlyList<WecomSendResult>> ReplyTextAsync(WecomSession session, WecomMessage replyTo, string content, string feedbackId, CancellationToken ct)
+        public static async Task<IReadOnlyList<WecomSendResult>> ReplyTextAsync(WecomSession session, WecomMessage replyTo, string content,
+            string feedbackId, CancellationToken ct, TimeSpan? timeout = null, bool fallbackToSend = false)
         {
-            if (replyTo is WecomPS.Event.EnterChat) return new[] { await WelcomeAsync(session, replyTo, content, ct).ConfigureAwait(false) };
+            if (replyTo is WecomPS.Event.EnterChat)
+            {
+                if (feedbackId != null)
+                    throw new WecomException(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
+                        "A welcome text cannot carry -Feedback (aibot_respond_welcome_msg has no feedback field).");
+                return new[] { await WelcomeAsync(session, replyTo, content, ct, timeout).ConfigureAwait(false) };
+            }
             EnsureReplyable(replyTo);
             var results = new List<WecomSendResult>();
-            int part = 0;
-            foreach (var piece in ContentSplitter.Split(content))
+            var pieces = ContentSplitter.Split(content);
+            for (int part = 0; part < pieces.Count; part++)
             {
-                string streamId = ReqIds.New("stream");
-                bool first = part++ == 0;
-                var r = await SendStreamFrameAsync(session, replyTo, streamId, piece, true, first ? feedbackId : null, ct).ConfigureAwait(false);
-                r.Part = part;
+                WecomSendResult r;
+                try
+                {
+                    r = await SendStreamFrameAsync(session, replyTo, ReqIds.New("stream"), pieces[part], true,
+                        part == 0 ? feedbackId : null, ct, timeout: timeout).ConfigureAwait(false);
+                }
+                catch (WecomCommandException e) when (fallbackToSend && StreamReply.IsReplyRefusal(e.ErrCode))
+                {
+                    session.Log.Warning("The reply was refused (" + e.ErrorId + ", errcode " + e.ErrCode + "); sending it to "
+                        + replyTo.ChatId + " as a new message instead.");
+                    var rest = string.Concat(pieces.Skip(part));
+                    results.AddRange(await SendMarkdownAsync(session, replyTo.ChatId, rest, ChatTypeCode(replyTo.ChatType),
+                        part == 0 ? feedbackId : null, ct, timeout).ConfigureAwait(false));
+                    return results;
+                }
+                r.Part = part + 1;
                 results.Add(r);
             }
             return results;
         }
 
-        internal static Task<WecomSendResult> SendStreamFrameAsync(WecomSession session, WecomMessage replyTo, string streamId, string content, bool finish, string feedbackId, CancellationToken ct)
+        /// <summary>
+        /// One frame of a stream reply, on the lane of the callback's req_id. The first frame of a stream counts
+        /// against the conversation's rate limit (a new reply); refreshes of the same stream do not
+        /// (docs/protocol.md §8).
+        /// </summary>
+        internal static async Task<WecomSendResult> SendStreamFrameAsync(WecomSession session, WecomMessage replyTo, string streamId,
+            string content, bool finish, string feedbackId, CancellationToken ct, bool firstFrame = true, TimeSpan? timeout = null)
         {
-            return session.OnReplyLaneAsync(replyTo.ReqId, async () =>
+            var ack = await session.SendCommandAsync(new CommandRequest
             {
-                var ack = await session.SendCommandAsync(new CommandRequest
+                Cmd = WecomCommands.RespondMessage,
+                ReqId = replyTo.ReqId,
+                Lane = replyTo.ReqId,
+                Conversation = firstFrame ? replyTo.ChatId : null,
+                Timeout = timeout,
+                Describe = "stream " + streamId + (finish ? " finish" : "") + " (" + ContentSplitter.ByteCount(content) + " bytes)",
+                SizeHint = content.Length * 3 + 256,
+                WriteBody = w =>
                 {
-                    Cmd = WecomCommands.RespondMessage,
-                    ReqId = replyTo.ReqId,
-                    // Stream refreshes do not appear to count against the rate limit (protocol.md §8): pace the first frame only.
-                    Conversation = null,
-                    Describe = "stream " + streamId + (finish ? " finish" : "") + " (" + ContentSplitter.ByteCount(content) + " bytes)",
-                    SizeHint = content.Length * 3 + 256,
-                    WriteBody = w =>
-                    {
-                        w.WriteString("msgtype", "stream");
-                        w.WriteStartObject("stream");
-                        w.WriteString("id", streamId);
-                        w.WriteBoolean("finish", finish);
-                        w.WriteString("content", content);
-                        if (feedbackId != null) { w.WriteStartObject("feedback"); w.WriteString("id", feedbackId); w.WriteEndObject(); }
-                        w.WriteEndObject();
-                    },
-                }, ct).ConfigureAwait(false);
-                return new WecomSendResult { Cmd = WecomCommands.RespondMessage, ReqId = ack.ReqId, ChatId = replyTo.ChatId, MsgType = "stream", StreamId = streamId, Bytes = ContentSplitter.ByteCount(content) };
-            }, ct);
+                    w.WriteString("msgtype", "stream");
+                    w.WriteStartObject("stream");
+                    w.WriteString("id", streamId);
+                    w.WriteBoolean("finish", finish);
+                    w.WriteString("content", content);
+                    if (feedbackId != null) { w.WriteStartObject("feedback"); w.WriteString("id", feedbackId); w.WriteEndObject(); }
+                    w.WriteEndObject();
+                },
+            }, ct).ConfigureAwait(false);
+            return new WecomSendResult
+            {
+                Cmd = WecomCommands.RespondMessage, ReqId = ack.ReqId, ChatId = replyTo.ChatId, MsgType = "stream",
+                StreamId = streamId, Bytes = ContentSplitter.ByteCount(content),
+            };
         }
 
         /// <summary>aibot_respond_welcome_msg (text) to an enter_chat event, within its 5-second window.</summary>
-        public static async Task<WecomSendResult> WelcomeAsync(WecomSession session, WecomMessage enterChat, string content, CancellationToken ct)
+        public static async Task<WecomSendResult> WelcomeAsync(WecomSession session, WecomMessage enterChat, string content, CancellationToken ct,
+            TimeSpan? timeout = null)
         {
             CheckWindow(enterChat, WelcomeWindow, "welcome reply", "WecomWelcomeWindowPassed");
             try
@@ -139,6 +171,8 @@ namespace WecomPS.Session
                 {
                     Cmd = WecomCommands.RespondWelcome,
                     ReqId = enterChat.ReqId,
+                    Lane = enterChat.ReqId,
+                    Timeout = timeout,
                     Conversation = enterChat.ChatId,
                     Describe = "welcome text",
                     WriteBody = w =>

@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using WecomPS.Messages;
@@ -11,29 +9,25 @@ using WecomPS.Protocol;
 namespace WecomPS.Session
 {
     /// <summary>
-    /// A bot's long connection: subscribe, heartbeat, reconnect with backoff, acks by req_id, inbox with dedup,
-    /// per-conversation pacing, takeover handling. Cmdlets only call into this; tests drive it without PowerShell.
+    /// A bot's long connection, as cmdlets and tests see it. The session owns the state machine, the current
+    /// connection and the secret's lifetime, and connects (subscribe); the parts it delegates to own their own state:
+    /// <see cref="CommandChannel"/> (commands and acks), <see cref="InboundDispatcher"/> (frames in),
+    /// <see cref="Heartbeat"/> (liveness of one connection) and <see cref="Reconnector"/> (coming back).
     /// </summary>
     public sealed class WecomSession : IDisposable
     {
-        private readonly object _gate = new object();
+        private readonly object _gate = new object();   // guards _connection and _heartbeat
         private readonly WecomSessionOptions _options;
-        private readonly PendingRequests _pending = new PendingRequests();
-        private readonly KeyedSerializer _replyLanes = new KeyedSerializer();
-        private readonly RecentIds _recentIds;
-        private readonly ConversationPacer _pacer;
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
-        private readonly ConcurrentDictionary<string, ChatInfo> _chats = new ConcurrentDictionary<string, ChatInfo>(StringComparer.Ordinal);
-        private readonly Random _jitter = new Random();
+        private readonly SessionStateMachine _state = new SessionStateMachine();
         private readonly BackgroundTasks _tasks = new BackgroundTasks();
         private readonly SerialDispatcher _events = new SerialDispatcher();
+        private readonly CommandChannel _commands;
+        private readonly InboundDispatcher _inbound;
+        private readonly Reconnector _reconnector;
         private WebSocketConnection _connection;
+        private Heartbeat _heartbeat;
         private int _generation;
-        private WecomSessionState _state = WecomSessionState.Connecting;
-        private TaskCompletionSource<bool> _stateChanged = NewSignal();
-        private long _lastFrameTicks;
-        private bool _reconnectLoopRunning;
-        private long _messagesReceived, _duplicatesDropped, _framesSkipped, _reconnects;
 
         public WecomSession(WecomSessionOptions options)
         {
@@ -46,8 +40,9 @@ namespace WecomPS.Session
             _options.Secret.MakeReadOnly();
             Name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
             Inbox = new Inbox(options.InboxCapacity);
-            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow, options.UtcClock);
-            _pacer = new ConversationPacer(options.SendsPerMinute, options.SendsPerHour, options.UtcClock);
+            _commands = new CommandChannel(this, _options, Log);
+            _inbound = new InboundDispatcher(Name, _options, Log, Inbox, _commands.Pending, OnMessage);
+            _reconnector = new Reconnector(this, _options);
             Id = Guid.NewGuid();
         }
 
@@ -55,22 +50,22 @@ namespace WecomPS.Session
         public string Name { get; }
         public string BotId => _options.BotId;
         public Uri Endpoint => _options.Endpoint;
-        public WecomSessionState State { get { lock (_gate) return _state; } }
+        public WecomSessionState State => _state.State;
         public DateTimeOffset? ConnectedSince { get; private set; }
         public DateTimeOffset CreatedAt { get; } = DateTimeOffset.Now;
-        public int Reconnects => (int)Interlocked.Read(ref _reconnects);
-        public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
-        public long DuplicatesDropped => Interlocked.Read(ref _duplicatesDropped);
-        public long FramesSkipped => Interlocked.Read(ref _framesSkipped);
+        public int Reconnects => _reconnector.Reconnects;
+        public long MessagesReceived => _inbound.MessagesReceived;
+        public long DuplicatesDropped => _inbound.DuplicatesDropped;
+        public long FramesSkipped => _inbound.FramesSkipped;
         public int InboxCount => Inbox.Count;
         public long Dropped => Inbox.Dropped;
-        public string LastError { get; private set; }
+        public string LastError { get; internal set; }
         public int? LastErrorCode { get; private set; }
         public TimeSpan? LastHeartbeatRtt { get; private set; }
         public TimeSpan HeartbeatInterval => _options.HeartbeatInterval;
         public TimeSpan AckTimeout => _options.AckTimeout;
         public int InboxCapacity => Inbox.Capacity;
-        public IReadOnlyCollection<ChatInfo> KnownChats => (IReadOnlyCollection<ChatInfo>)_chats.Values;
+        public IReadOnlyCollection<ChatInfo> KnownChats => _inbound.KnownChats;
 
         internal Inbox Inbox { get; }
         internal SessionLog Log { get; } = new SessionLog();
@@ -101,14 +96,16 @@ namespace WecomPS.Session
             }
             catch (Exception e)
             {
-                var wrapped = e as WecomException ?? new WecomException("WecomConnectFailed", ErrorCategory.ConnectionError, "Could not connect to " + Endpoint + ": " + e.Message, e);
+                var wrapped = e as WecomException ?? new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
+                    "Could not connect to " + Endpoint + ": " + e.Message, e);
                 Fail(wrapped, (wrapped as WecomCommandException)?.ErrCode);
                 if (e is OperationCanceledException) throw;
                 throw wrapped;
             }
         }
 
-        private async Task<WebSocketConnection> ConnectOnceAsync(CancellationToken ct)
+        /// <summary>Opens a socket, makes it the current connection and subscribes on it (the first frame).</summary>
+        internal async Task<WebSocketConnection> ConnectOnceAsync(CancellationToken ct)
         {
             int gen = Interlocked.Increment(ref _generation);
             var conn = new WebSocketConnection(gen);
@@ -125,198 +122,106 @@ namespace WecomPS.Session
                     conn.Dispose();
                     if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
                     if (timeout.IsCancellationRequested && !_lifetime.IsCancellationRequested)
-                        throw new WecomException("WecomConnectTimeout", ErrorCategory.OperationTimeout,
+                        throw new WecomException(ErrorIds.ConnectTimeout, ErrorCategory.OperationTimeout,
                             "Could not open a WebSocket to " + Endpoint + " within " + _options.ConnectTimeout.TotalSeconds + " s.", e);
-                    throw new WecomException("WecomConnectFailed", ErrorCategory.ConnectionError,
-                        "Could not open a WebSocket to " + Endpoint + ": " + Innermost(e).Message, e);
+                    throw new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
+                        "Could not open a WebSocket to " + Endpoint + ": " + CommandChannel.Innermost(e).Message, e);
                 }
 
-                lock (_gate)
-                {
-                    if (_lifetime.IsCancellationRequested)
-                    {
-                        conn.Dispose();
-                        throw new OperationCanceledException("the session was closed");
-                    }
-                    var old = _connection;
-                    _connection = conn;
-                    old?.Abort();
-                }
-                Touch();
-                conn.StartReading(seg => OnFrame(conn, seg), (reason, error) => OnConnectionClosed(conn, reason, error));
+                var heartbeat = new Heartbeat(_options, _lifetime.Token);
+                MakeCurrent(conn, heartbeat);
+                conn.StartReading(seg => OnFrame(conn, heartbeat, seg), (reason, error) => ConnectionLost(conn, reason));
                 _tasks.Track(conn.ReaderTask);
-
-                string reqId = ReqIds.New(WecomCommands.Subscribe);
-                using (var frame = OutboundFrame.Create(WecomCommands.Subscribe, reqId, WriteSubscribeBody, sensitive: true))
-                {
-                    Log.Verbose("-> aibot_subscribe " + reqId + " (bot_id " + BotId + ", secret redacted)");
-                    Log.Debug("-> " + frame.ToRedactedString());
-                    InboundFrame ack;
-                    try
+                await SubscribeAsync(conn, ct, timeout).ConfigureAwait(false);
+                ConnectedSince = DateTimeOffset.Now;
+                _tasks.Track(heartbeat.RunAsync(
+                    live: () => IsCurrent(conn) && State == WecomSessionState.Connected,
+                    ping: () => _tasks.Track(PingAsync(conn)),
+                    dead: reason =>
                     {
-                        ack = await ExchangeAsync(conn, frame, timeout.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (!(e is WecomException))
-                    {
-                        conn.Abort();
-                        if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
-                        if (timeout.IsCancellationRequested)
-                            throw new WecomException("WecomConnectTimeout", ErrorCategory.OperationTimeout,
-                                "The server did not acknowledge aibot_subscribe within " + _options.ConnectTimeout.TotalSeconds + " s.", e);
-                        throw new WecomException("WecomConnectFailed", ErrorCategory.ConnectionError, "The connection failed during aibot_subscribe: " + e.Message, e);
-                    }
-                    if (ack.ErrCode != 0)
-                    {
-                        conn.Abort();   // the server leaves a rejected socket open; close it ourselves
-                        throw new WecomCommandException(WecomCommands.Subscribe, reqId, ack.ErrCode ?? -1, ack.ErrMsg, "bot " + BotId);
-                    }
-                    Log.Verbose("<- aibot_subscribe ack errcode 0: connected as " + BotId + ".");
-                }
+                        Log.Warning("No frame from the server for " + heartbeat.SinceLastFrame.TotalSeconds.ToString("0")
+                            + " s (heartbeat " + _options.HeartbeatInterval.TotalSeconds + " s): the connection is dead; reconnecting.");
+                        ConnectionLost(conn, reason);
+                    }));
             }
-            ConnectedSince = DateTimeOffset.Now;
-            _tasks.Track(HeartbeatLoopAsync(conn));
             return conn;
         }
 
-        private unsafe void WriteSubscribeBody(System.Text.Json.Utf8JsonWriter w)
+        private void MakeCurrent(WebSocketConnection conn, Heartbeat heartbeat)
         {
-            w.WriteString("bot_id", _options.BotId);
-            // The secret goes from the SecureString into the frame without ever becoming a managed string.
-            IntPtr ptr = Marshal.SecureStringToGlobalAllocUnicode(_options.Secret);
-            try
+            WebSocketConnection old;
+            Heartbeat oldHeartbeat;
+            lock (_gate)
             {
-                w.WriteString("secret", new ReadOnlySpan<char>((void*)ptr, _options.Secret.Length));
+                if (_lifetime.IsCancellationRequested)
+                {
+                    conn.Dispose();
+                    throw new OperationCanceledException("the session was closed");
+                }
+                old = _connection; oldHeartbeat = _heartbeat;
+                _connection = conn; _heartbeat = heartbeat;
             }
-            finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
+            old?.Abort();
+            oldHeartbeat?.Stop();
         }
+
+        private async Task SubscribeAsync(WebSocketConnection conn, CancellationToken ct, CancellationTokenSource timeout)
+        {
+            string reqId = ReqIds.New(WecomCommands.Subscribe);
+            using (var frame = SubscribeFrame.Create(reqId, _options.BotId, _options.Secret))
+            {
+                Log.Verbose("-> aibot_subscribe " + reqId + " (bot_id " + BotId + ", secret redacted)");
+                if (Log.DebugEnabled) Log.Debug("-> " + frame.ToRedactedString());
+                InboundFrame ack;
+                try
+                {
+                    ack = await _commands.ExchangeAsync(conn, frame, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is WecomException))
+                {
+                    conn.Abort();
+                    if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
+                    if (timeout.IsCancellationRequested)
+                        throw new WecomException(ErrorIds.ConnectTimeout, ErrorCategory.OperationTimeout,
+                            "The server did not acknowledge aibot_subscribe within " + _options.ConnectTimeout.TotalSeconds + " s.", e);
+                    throw new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
+                        "The connection failed during aibot_subscribe: " + e.Message, e);
+                }
+                if (ack.ErrCode != 0)
+                {
+                    conn.Abort();   // the server leaves a rejected socket open; close it ourselves
+                    throw new WecomCommandException(WecomCommands.Subscribe, reqId, ack.ErrCode ?? -1, ack.ErrMsg, "bot " + BotId);
+                }
+                Log.Verbose("<- aibot_subscribe ack errcode 0: connected as " + BotId + ".");
+            }
+        }
+
+        private bool IsCurrent(WebSocketConnection conn) => ReferenceEquals(conn, Volatile.Read(ref _connection));
 
         // ---------------------------------------------------------------- sending
 
         /// <summary>
-        /// Sends a command and returns its ack. Waits for a connection while reconnecting (within the timeout), paces
-        /// per conversation, resends once after 846609, resends idempotent commands after a lost connection, and
-        /// reports a lost ack of anything else as delivery unknown.
+        /// Sends a command and returns its ack: on the request's lane, paced per conversation, waiting for a
+        /// connection while reconnecting (within the timeout); see <see cref="CommandChannel"/> for the resend rules.
         /// </summary>
-        public async Task<InboundFrame> SendCommandAsync(CommandRequest request, CancellationToken ct)
-        {
-            if (request.Conversation != null) await PaceAsync(request.Conversation, ct).ConfigureAwait(false);
+        public Task<InboundFrame> SendCommandAsync(CommandRequest request, CancellationToken ct) => _commands.SendAsync(request, ct);
 
-            var budget = request.Timeout ?? _options.AckTimeout;
-            var deadline = DateTime.UtcNow + budget;
-            string reqId = request.ReqId ?? ReqIds.New(request.Cmd);
-            bool resentAfterNotSubscribed = false;
-            using (var frame = OutboundFrame.Create(request.Cmd, reqId, request.WriteBody, request.SizeHint))
-            {
-                while (true)
-                {
-                    var conn = await WaitForConnectionAsync(deadline, budget, request, ct).ConfigureAwait(false);
-                    using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, _lifetime.Token))
-                    {
-                        var left = deadline - DateTime.UtcNow;
-                        attempt.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-                        if (Log.VerboseEnabled) Log.Verbose("-> " + request.Cmd + " " + reqId + (request.Describe != null ? " " + request.Describe : "") + " (" + frame.Length + " bytes)");
-                        if (Log.DebugEnabled && request.Cmd != WecomCommands.UploadChunk) Log.Debug("-> " + frame.ToRedactedString());
-                        InboundFrame ack;
-                        try
-                        {
-                            ack = await ExchangeAsync(conn, frame, attempt.Token).ConfigureAwait(false);
-                        }
-                        catch (ConnectionLostException lost)
-                        {
-                            if (request.Idempotent || lost.NothingWritten) { Log.Verbose(request.Cmd + " " + reqId + ": connection lost (" + lost.Message + "); sending again when connected."); continue; }
-                            throw new WecomDeliveryUnknownException(request.Cmd, reqId, lost.Message, lost);
-                        }
-                        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                        {
-                            if (_lifetime.IsCancellationRequested) throw Unavailable();
-                            throw new WecomException("WecomAckTimeout", ErrorCategory.OperationTimeout,
-                                request.Cmd + " " + reqId + " got no ack within " + budget.TotalSeconds + " s: delivery is unknown.");
-                        }
-                        if (Log.VerboseEnabled) Log.Verbose("<- ack " + reqId + " errcode " + ack.ErrCode + (ack.ErrCode == 0 ? "" : " " + FrameRedactor.RedactText(ack.ErrMsg, 200)));
-                        if (ack.ErrCode == WecomErrorCodes.NotSubscribed)
-                        {
-                            // The server did not process it: reconnect, then send once more.
-                            ConnectionLost(conn, "the server says the connection is not subscribed (846609)");
-                            if (!resentAfterNotSubscribed) { resentAfterNotSubscribed = true; continue; }
-                        }
-                        if (ack.ErrCode != 0)
-                            throw new WecomCommandException(request.Cmd, reqId, ack.ErrCode ?? -1, ack.ErrMsg, request.Conversation != null ? "conversation " + request.Conversation : null);
-                        return ack;
-                    }
-                }
-            }
-        }
-
-        /// <summary>Runs <paramref name="action"/> alone on the lane of a callback req_id (replies go one at a time).</summary>
-        public async Task<T> OnReplyLaneAsync<T>(string reqId, Func<Task<T>> action, CancellationToken ct)
-        {
-            using (await _replyLanes.AcquireAsync(reqId, ct).ConfigureAwait(false))
-                return await action().ConfigureAwait(false);
-        }
-
-        private const string NotWritten = "the connection was not open, nothing was written";
-
-        private async Task<InboundFrame> ExchangeAsync(WebSocketConnection conn, OutboundFrame frame, CancellationToken ct)
-        {
-            var entry = _pending.Register(frame.ReqId, frame.Cmd, conn.Generation);
-            try
-            {
-                if (!conn.IsOpen) throw new ConnectionLostException(NotWritten, nothingWritten: true);
-                // A write that has begun is never cancelled (that would abort the shared socket): on cancellation the
-                // caller stops waiting, and the frame's buffer stays alive until the write is done.
-                var write = conn.SendAsync(frame.Utf8, ct);
-                try
-                {
-                    await WhenDoneOrCancelled(write, ct).ConfigureAwait(false);
-                }
-                catch (ConnectionLostException lost) when (lost.NothingWritten) { throw new ConnectionLostException(NotWritten, nothingWritten: true); }
-                catch (ConnectionLostException) { throw; }   // closed during the write: whether the server got it is unknown
-                catch (OperationCanceledException) { frame.HoldUntil(write); throw; }
-                catch (Exception e) { throw new ConnectionLostException("the send failed: " + Innermost(e).Message, e); }
-                await WhenDoneOrCancelled(entry.Ack.Task, ct).ConfigureAwait(false);
-                return await entry.Ack.Task.ConfigureAwait(false);
-            }
-            finally
-            {
-                _pending.Remove(frame.ReqId, entry);
-            }
-        }
-
-        /// <summary>Awaits <paramref name="task"/>, or throws OperationCanceledException as soon as <paramref name="ct"/> fires.</summary>
-        private static async Task WhenDoneOrCancelled(Task task, CancellationToken ct)
-        {
-            if (!task.IsCompleted && ct.CanBeCanceled)
-            {
-                var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                using (ct.Register(() => cancelled.TrySetResult(true)))
-                {
-                    if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
-                    {
-                        _ = task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-                        throw new OperationCanceledException(ct);
-                    }
-                }
-            }
-            await task.ConfigureAwait(false);
-        }
-
-        private async Task<WebSocketConnection> WaitForConnectionAsync(DateTime deadline, TimeSpan budget, CommandRequest request, CancellationToken ct)
+        /// <summary>The open connection of a Connected session, waiting (bounded) while it reconnects.</summary>
+        internal async Task<WebSocketConnection> WaitForConnectionAsync(DateTime deadline, TimeSpan budget, string cmd, CancellationToken ct)
         {
             bool told = false;
             while (true)
             {
-                Task signal;
-                lock (_gate)
-                {
-                    if (_state == WecomSessionState.Connected && _connection != null && _connection.IsOpen) return _connection;
-                    if (_state == WecomSessionState.Disconnected || _state == WecomSessionState.Superseded || _state == WecomSessionState.Failed) throw Unavailable();
-                    signal = _stateChanged.Task;
-                }
-                if (!told) { Log.Verbose(request.Cmd + " waits for the session to reconnect (state " + State + ")."); told = true; }
+                Task signal = _state.NextChange;
+                var state = _state.State;
+                var conn = Volatile.Read(ref _connection);
+                if (state == WecomSessionState.Connected && conn != null && conn.IsOpen) return conn;
+                if (SessionStateMachine.IsClosed(state)) throw Unavailable();
+                if (!told) { Log.Verbose(cmd + " waits for the session to reconnect (state " + state + ")."); told = true; }
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
-                    throw new WecomException("WecomNotConnected", ErrorCategory.ConnectionError,
-                        request.Cmd + " was not sent: session '" + Name + "' did not reconnect within " + budget.TotalSeconds + " s (state " + State + ").");
+                    throw new WecomException(ErrorIds.NotConnected, ErrorCategory.ConnectionError,
+                        cmd + " was not sent: session '" + Name + "' did not reconnect within " + budget.TotalSeconds + " s (state " + State + ").");
                 using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
                 {
                     var delay = Task.Delay(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cts.Token);
@@ -327,150 +232,39 @@ namespace WecomPS.Session
             }
         }
 
-        private async Task PaceAsync(string conversation, CancellationToken ct)
-        {
-            bool told = false;
-            while (true)
-            {
-                var wait = _pacer.TryReserve(conversation);
-                if (wait <= TimeSpan.Zero) return;
-                if (!told)
-                {
-                    Log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to " + conversation + " (limit " + _options.SendsPerMinute + "/min, " + _options.SendsPerHour + "/h).");
-                    told = true;
-                }
-                // Ask the pacer again at least once a second: its clock, not this timer, decides when a slot frees up.
-                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _lifetime.Token))
-                    await Task.Delay(wait < PacingRecheck ? wait : PacingRecheck, linked.Token).ConfigureAwait(false);
-            }
-        }
-
-        private static readonly TimeSpan PacingRecheck = TimeSpan.FromSeconds(1);
-
         internal WecomException Unavailable()
         {
             switch (State)
             {
                 case WecomSessionState.Superseded:
-                    return new WecomException("WecomSessionSuperseded", ErrorCategory.ResourceUnavailable,
-                        "Another connection took over bot " + BotId + " (disconnected_event): session '" + Name + "' is closed and does not reconnect. Run Connect-WecomBot to take the bot back.");
+                    return new WecomException(ErrorIds.SessionSuperseded, ErrorCategory.ResourceUnavailable,
+                        "Another connection took over bot " + BotId + " (disconnected_event): session '" + Name
+                        + "' is closed and does not reconnect. Run Connect-WecomBot to take the bot back.");
                 case WecomSessionState.Failed:
-                    return new WecomException("WecomSessionFailed", ErrorCategory.ResourceUnavailable,
+                    return new WecomException(ErrorIds.SessionFailed, ErrorCategory.ResourceUnavailable,
                         "Session '" + Name + "' has failed" + (LastError != null ? ": " + LastError : "") + ". Run Connect-WecomBot again.");
                 default:
-                    return new WecomException("WecomSessionClosed", ErrorCategory.ResourceUnavailable,
+                    return new WecomException(ErrorIds.SessionClosed, ErrorCategory.ResourceUnavailable,
                         "Session '" + Name + "' is disconnected. Run Connect-WecomBot to open a new one.");
             }
         }
 
-        // ---------------------------------------------------------------- receiving
+        // ---------------------------------------------------------------- receiving and liveness
 
-        private void OnFrame(WebSocketConnection conn, ArraySegment<byte> utf8)
+        private void OnFrame(WebSocketConnection conn, Heartbeat heartbeat, ArraySegment<byte> utf8)
         {
-            if (!ReferenceEquals(conn, Volatile.Read(ref _connection))) return;
-            Touch();
-            try { HandleFrame(conn, utf8); }
-            catch (Exception e)
-            {
-                // Whatever a frame holds, it must not end the reader (and with it the connection).
-                Interlocked.Increment(ref _framesSkipped);
-                Log.Verbose("Skipped a frame that could not be handled (" + e.GetType().Name + ": " + e.Message + "): " + Excerpt(utf8));
-            }
+            if (!IsCurrent(conn)) return;
+            heartbeat.Touch();
+            _inbound.OnFrame(utf8);
         }
 
-        private void HandleFrame(WebSocketConnection conn, ArraySegment<byte> utf8)
+        private void OnMessage(WecomMessage message)
         {
-            if (Log.DebugEnabled) Log.Debug("<- " + FrameRedactor.Redact(utf8));
-            InboundFrame frame;
-            try { frame = InboundFrame.Parse(utf8); }
-            catch (FormatException e)
-            {
-                Interlocked.Increment(ref _framesSkipped);
-                Log.Verbose("Skipped a malformed frame (" + e.Message.Split('\n')[0] + "): " + Excerpt(utf8));
-                return;
-            }
-
-            if (frame.IsAck)
-            {
-                if (!_pending.Complete(frame)) Log.Verbose("<- ack for " + frame.ReqId + " that nobody waits for (late or unknown): ignored.");
-                return;
-            }
-            if (frame.Cmd != null && MessageParser.IsCallback(frame.Cmd))
-            {
-                WecomMessage message;
-                try { message = MessageParser.Parse(frame, DateTimeOffset.Now); }
-                catch (Exception e)
-                {
-                    Interlocked.Increment(ref _framesSkipped);
-                    Log.Verbose("Skipped a " + frame.Cmd + " frame that could not be read (" + e.Message + "): " + Excerpt(utf8));
-                    return;
-                }
-                message.SessionName = Name;
-                Deliver(message, conn);
-                return;
-            }
-            Interlocked.Increment(ref _framesSkipped);
-            Log.Verbose("Skipped an unknown frame (cmd " + (frame.Cmd ?? "none") + ", req_id " + frame.ReqId + "): " + Excerpt(utf8));
-        }
-
-        private void Deliver(WecomMessage message, WebSocketConnection conn)
-        {
-            if (!_recentIds.TryAccept(message.MsgId))
-            {
-                Interlocked.Increment(ref _duplicatesDropped);
-                Log.Verbose("<- " + message.Cmd + " msgid " + message.MsgId + " was already delivered: duplicate dropped.");
-                return;
-            }
-            Interlocked.Increment(ref _messagesReceived);
-            if (message.ChatId != null)
-                _chats[message.ChatId] = new ChatInfo(message.ChatId, message.ChatType, message.UserId, message.ReceivedAt);
-            if (Log.VerboseEnabled) Log.Verbose("<- " + message.Cmd + " " + message.ReqId + " " + (message is WecomEvent ev ? "event " + ev.EventType : message.MsgType) + " msgid " + message.MsgId);
-            Inbox.Add(message);
             try { MessageReceived?.Invoke(this, new MessageReceivedEventArgs(message)); } catch { }
-            if (message is WecomPS.Event.Disconnected) Supersede(conn);
+            if (message is WecomPS.Event.Disconnected) Supersede(Volatile.Read(ref _connection));
         }
 
-        /// <summary>A short redacted excerpt of a frame for Verbose: secrets, aes keys and URL signatures masked.</summary>
-        private static string Excerpt(ArraySegment<byte> utf8)
-        {
-            try { return FrameRedactor.Redact(utf8, 160); }
-            catch { return "(" + utf8.Count + " bytes)"; }
-        }
-
-        // ---------------------------------------------------------------- liveness and reconnects
-
-        private void Touch() => Interlocked.Exchange(ref _lastFrameTicks, DateTime.UtcNow.Ticks);
-
-        private TimeSpan SinceLastFrame => TimeSpan.FromTicks(DateTime.UtcNow.Ticks - Interlocked.Read(ref _lastFrameTicks));
-
-        private async Task HeartbeatLoopAsync(WebSocketConnection conn)
-        {
-            var interval = _options.HeartbeatInterval;
-            var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(20).Ticks, Math.Min(TimeSpan.FromSeconds(1).Ticks, interval.Ticks / 4)));
-            var lastPing = DateTime.UtcNow;
-            try
-            {
-                while (ReferenceEquals(conn, Volatile.Read(ref _connection)) && conn.IsOpen && !_lifetime.IsCancellationRequested)
-                {
-                    await Task.Delay(tick, _lifetime.Token).ConfigureAwait(false);
-                    if (!ReferenceEquals(conn, Volatile.Read(ref _connection)) || State != WecomSessionState.Connected) continue;
-                    if (SinceLastFrame > _options.DeadAfter)
-                    {
-                        Log.Warning("No frame from the server for " + SinceLastFrame.TotalSeconds.ToString("0") + " s (heartbeat " + interval.TotalSeconds + " s): the connection is dead; reconnecting.");
-                        ConnectionLost(conn, "no frame within " + _options.DeadAfter.TotalSeconds + " s (half-open socket)");
-                        return;
-                    }
-                    if (DateTime.UtcNow - lastPing >= interval)
-                    {
-                        lastPing = DateTime.UtcNow;
-                        _tasks.Track(PingAsync(conn, interval));
-                    }
-                }
-            }
-            catch (OperationCanceledException) { }
-        }
-
-        private async Task PingAsync(WebSocketConnection conn, TimeSpan timeout)
+        private async Task PingAsync(WebSocketConnection conn)
         {
             string reqId = ReqIds.New(WecomCommands.Ping);
             var started = DateTime.UtcNow;
@@ -479,116 +273,38 @@ namespace WecomPS.Session
                 using (var frame = OutboundFrame.Create(WecomCommands.Ping, reqId, null))
                 using (var cts = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token))
                 {
-                    cts.CancelAfter(timeout);
+                    cts.CancelAfter(_options.HeartbeatInterval);
                     if (Log.DebugEnabled) Log.Debug("-> " + frame.ToRedactedString());
-                    var ack = await ExchangeAsync(conn, frame, cts.Token).ConfigureAwait(false);
+                    var ack = await _commands.ExchangeAsync(conn, frame, cts.Token).ConfigureAwait(false);
                     LastHeartbeatRtt = DateTime.UtcNow - started;
                     if (ack.ErrCode != 0) Log.Verbose("Heartbeat ack errcode " + ack.ErrCode + ".");
-                    if (ack.ErrCode == WecomErrorCodes.NotSubscribed) ConnectionLost(conn, "the heartbeat says the connection is not subscribed (846609)");
+                    if (ack.ErrCode == WecomErrorCodes.NotSubscribed)
+                        ConnectionLost(conn, "the heartbeat says the connection is not subscribed (846609)");
                 }
             }
             catch (Exception e) { Log.Debug("Heartbeat " + reqId + " got no ack: " + e.Message); }
         }
 
-        private void OnConnectionClosed(WebSocketConnection conn, string reason, Exception error)
-        {
-            ConnectionLost(conn, reason);
-        }
+        // ---------------------------------------------------------------- losing the connection, ending
 
         /// <summary>The connection is gone (closed, failed, silent, unsubscribed): fail its commands, then reconnect.</summary>
-        private void ConnectionLost(WebSocketConnection conn, string reason)
+        internal void ConnectionLost(WebSocketConnection conn, string reason)
         {
             bool startLoop = false;
             lock (_gate)
             {
-                if (!ReferenceEquals(conn, _connection)) { conn.Abort(); return; }
                 conn.Abort();
-                if (_state == WecomSessionState.Connected)
-                {
-                    startLoop = !_reconnectLoopRunning;
-                    _reconnectLoopRunning = true;
-                }
+                if (!ReferenceEquals(conn, _connection)) return;
+                _heartbeat?.Stop();
+                startLoop = State == WecomSessionState.Connected && _reconnector.TryClaim();
             }
-            _pending.FailGeneration(conn.Generation, (e, id) => new ConnectionLostException(reason));
+            _commands.Pending.FailGeneration(conn.Generation, (e, id) => new ConnectionLostException(reason));
             if (startLoop)
             {
                 LastError = reason;
                 SetState(WecomSessionState.Reconnecting, reason);
-                _tasks.Track(Task.Run(ReconnectLoopAsync));
+                _tasks.Track(_reconnector.Start());
             }
-        }
-
-        private async Task ReconnectLoopAsync()
-        {
-            WebSocketConnection connected = null;
-            try
-            {
-                connected = await ConnectAgainAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (!(e is OperationCanceledException) && !_lifetime.IsCancellationRequested)
-            {
-                Fail(new WecomException("WecomReconnectFailed", ErrorCategory.ConnectionError, "Reconnecting failed: " + e.Message, e), null);
-            }
-            catch (Exception) { /* the session was closed meanwhile */ }
-            finally { lock (_gate) _reconnectLoopRunning = false; }
-            if (connected == null) return;
-
-            Interlocked.Increment(ref _reconnects);
-            if (!SetState(WecomSessionState.Connected, "reconnected"))
-            {
-                // Closed (Disconnect, takeover) while the last attempt was finishing: that socket must not live on.
-                connected.Abort();
-                return;
-            }
-            if (!connected.IsOpen) ConnectionLost(connected, "the connection closed right after subscribing");
-        }
-
-        /// <summary>Attempts with backoff until one subscribes (returns its connection) or the session stops (returns null).</summary>
-        private async Task<WebSocketConnection> ConnectAgainAsync()
-        {
-            int attempt = 0;
-            while (State == WecomSessionState.Reconnecting && !_lifetime.IsCancellationRequested)
-            {
-                if (_options.MaxReconnectAttempts >= 0 && attempt >= _options.MaxReconnectAttempts)
-                {
-                    Fail(new WecomException("WecomReconnectExhausted", ErrorCategory.ConnectionError,
-                        "Gave up after " + attempt + " reconnect attempts (" + LastError + ")."), null);
-                    return null;
-                }
-                var delay = NextDelay(attempt++);
-                if (delay > TimeSpan.Zero)
-                {
-                    Log.Verbose("Reconnect attempt " + attempt + " in " + delay.TotalSeconds.ToString("0.00") + " s.");
-                    await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
-                }
-                try
-                {
-                    return await ConnectOnceAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (WecomCommandException refused) when (refused.ErrCode == WecomErrorCodes.InvalidCredentials)
-                {
-                    // An auth rejection on a reconnect is final: retrying would only trip the subscribe rate limit.
-                    Fail(refused, refused.ErrCode);
-                    return null;
-                }
-                catch (Exception e) when (!_lifetime.IsCancellationRequested)
-                {
-                    // Anything else (refused socket, timeout, a transient errcode on subscribe) is retried with backoff.
-                    Log.Verbose("Reconnect attempt " + attempt + " failed: " + e.Message);
-                    LastError = e.Message;
-                }
-            }
-            return null;
-        }
-
-        /// <summary>Exponential backoff with full jitter: the first retry at once, then random(0, min(cap, base·2^(n-1))).</summary>
-        internal TimeSpan NextDelay(int attempt)
-        {
-            if (attempt == 0) return TimeSpan.Zero;
-            double capMs = _options.ReconnectDelayMax.TotalMilliseconds;
-            double ceiling = Math.Min(capMs, _options.ReconnectDelayBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30)));
-            double r; lock (_jitter) r = _jitter.NextDouble();
-            return TimeSpan.FromMilliseconds(r * ceiling);
         }
 
         private void Supersede(WebSocketConnection conn)
@@ -597,40 +313,31 @@ namespace WecomPS.Session
             if (!SetState(WecomSessionState.Superseded, takenOver, onlyFromLive: true)) return;
             LastError = takenOver;
             Log.Warning("Session '" + Name + "': another connection took over bot " + BotId + "; this session stops and will not reconnect.");
-            conn.Abort();
+            conn?.Abort();
+            StopHeartbeat();
             // Commands already written may have reached the server before the takeover: their delivery is unknown.
-            _pending.FailGeneration(null, (e, id) => new ConnectionLostException(takenOver));
+            _commands.Pending.FailGeneration(null, (e, id) => new ConnectionLostException(takenOver));
         }
 
-        private void Fail(WecomException error, int? errCode)
+        internal void Fail(WecomException error, int? errCode)
         {
             LastError = error.Message;
             LastErrorCode = errCode;
             if (SetState(WecomSessionState.Failed, error.Message, onlyFromLive: true))
             {
                 Volatile.Read(ref _connection)?.Abort();
-                _pending.FailGeneration(null, (e, id) => Unavailable());
+                StopHeartbeat();
+                _commands.Pending.FailGeneration(null, (e, id) => Unavailable());
             }
         }
 
+        private void StopHeartbeat() { lock (_gate) _heartbeat?.Stop(); }
+
         /// <summary>Returns false when the change is refused (a closed session stays closed).</summary>
-        private bool SetState(WecomSessionState next, string reason, bool onlyFromLive = false)
+        internal bool SetState(WecomSessionState next, string reason, bool onlyFromLive = false)
         {
-            WecomSessionState old;
-            TaskCompletionSource<bool> signal;
-            lock (_gate)
-            {
-                old = _state;
-                if (old == next) return false;
-                bool closed = old == WecomSessionState.Disconnected || old == WecomSessionState.Superseded || old == WecomSessionState.Failed;
-                if (closed && (onlyFromLive || next != WecomSessionState.Disconnected)) return false;
-                _state = next;
-                signal = _stateChanged;
-                _stateChanged = NewSignal();
-            }
-            signal.TrySetResult(true);
-            if (next == WecomSessionState.Disconnected || next == WecomSessionState.Superseded || next == WecomSessionState.Failed)
-                ForgetSecret();
+            if (!_state.TryMove(next, onlyFromLive, out var old)) return false;
+            if (SessionStateMachine.IsClosed(next)) ForgetSecret();
             Log.Verbose("Session '" + Name + "': " + old + " -> " + next + (reason != null ? " (" + reason + ")" : "") + ".");
             var handler = StateChanged;
             if (handler != null)
@@ -648,13 +355,13 @@ namespace WecomPS.Session
             try { _options.Secret.Dispose(); } catch (ObjectDisposedException) { }
         }
 
-        private static TaskCompletionSource<bool> NewSignal() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Exponential backoff with full jitter (see <see cref="Backoff"/>).</summary>
+        internal TimeSpan NextDelay(int attempt) => _reconnector.NextDelay(attempt);
 
         /// <summary>Waits (bounded) until the state leaves Connecting/Reconnecting or the token fires; returns the state.</summary>
         public async Task<WecomSessionState> WaitForStateChangeAsync(TimeSpan timeout, CancellationToken ct)
         {
-            Task signal;
-            lock (_gate) signal = _stateChanged.Task;
+            Task signal = _state.NextChange;
             using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 await Task.WhenAny(signal, Task.Delay(timeout, cts.Token)).ConfigureAwait(false);
@@ -663,8 +370,6 @@ namespace WecomPS.Session
             return State;
         }
 
-        // ---------------------------------------------------------------- closing
-
         /// <summary>Closes the socket cleanly and stops the heartbeat and reconnects. State becomes Disconnected.</summary>
         public async Task DisconnectAsync(TimeSpan? timeout = null)
         {
@@ -672,7 +377,7 @@ namespace WecomPS.Session
             try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
             WebSocketConnection conn;
             lock (_gate) conn = _connection;
-            _pending.FailGeneration(null, (e, id) => Unavailable());
+            _commands.Pending.FailGeneration(null, (e, id) => Unavailable());
             if (conn != null)
             {
                 Log.Verbose("Closing the connection of session '" + Name + "'.");
@@ -686,25 +391,5 @@ namespace WecomPS.Session
         {
             try { DisconnectAsync(TimeSpan.FromSeconds(1)).Wait(TimeSpan.FromSeconds(3)); } catch { }
         }
-
-        private static Exception Innermost(Exception e)
-        {
-            while (e.InnerException != null) e = e.InnerException;
-            return e;
-        }
-    }
-
-    /// <summary>A conversation this session has seen (for -ChatId completion).</summary>
-    public sealed class ChatInfo
-    {
-        public string ChatId { get; }
-        public string ChatType { get; }
-        public string LastUserId { get; }
-        public DateTimeOffset LastSeen { get; }
-        public ChatInfo(string chatId, string chatType, string lastUserId, DateTimeOffset lastSeen)
-        {
-            ChatId = chatId; ChatType = chatType; LastUserId = lastUserId; LastSeen = lastSeen;
-        }
-        public override string ToString() => ChatId;
     }
 }

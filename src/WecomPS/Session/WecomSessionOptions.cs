@@ -30,6 +30,12 @@ namespace WecomPS.Session
         public int SendsPerHour { get; set; } = 1000;
         public int DedupCapacity { get; set; } = 10000;
         public TimeSpan DedupWindow { get; set; } = TimeSpan.FromHours(24);
+        /// <summary>Upper bound of the dedup table: beyond it the oldest ids go even inside the window.</summary>
+        public int DedupMaxIds { get; set; } = 100000;
+        /// <summary>Upper bound of the chats remembered for -ChatId completion (least recently seen forgotten first).</summary>
+        public int KnownChatsCapacity { get; set; } = 1000;
+        /// <summary>Upper bound of the conversations the pacer tracks (idle ones are forgotten first).</summary>
+        public int PacedConversationsCapacity { get; set; } = 10000;
         public IWebProxy Proxy { get; set; }
         public bool SkipCertificateCheck { get; set; }
         public string CertificateThumbprint { get; set; }
