@@ -8,7 +8,7 @@ using WecomPS.Protocol;
 
 namespace WecomPS.Session
 {
-    /// <summary>Proactive sends and replies, each acked before the next; the rules of protocol.md §5 live here.</summary>
+    /// <summary>Proactive sends and replies, each acked before the next; the rules of docs/protocol.md §5 live here.</summary>
     public static class MessageSender
     {
         public static readonly TimeSpan WelcomeWindow = TimeSpan.FromSeconds(5);
@@ -110,7 +110,7 @@ namespace WecomPS.Session
                 {
                     Cmd = WecomCommands.RespondMessage,
                     ReqId = replyTo.ReqId,
-                    // Stream refreshes do not appear to count against the rate limit (protocol.md §8): pace the first frame only.
+                    // Stream refreshes do not appear to count against the rate limit (docs/protocol.md §8): pace the first frame only.
                     Conversation = null,
                     Describe = "stream " + streamId + (finish ? " finish" : "") + " (" + ContentSplitter.ByteCount(content) + " bytes)",
                     SizeHint = content.Length * 3 + 256,

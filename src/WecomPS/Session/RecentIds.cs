@@ -5,7 +5,7 @@ namespace WecomPS.Session
 {
     /// <summary>
     /// The msgids accepted recently: at least the last <c>capacity</c> ids, and every id younger than <c>window</c>
-    /// (the server redelivers; protocol.md §4.1). Redeliveries are dropped so scripts never dedup themselves.
+    /// (the server redelivers; docs/protocol.md §4.1). Redeliveries are dropped so scripts never dedup themselves.
     /// </summary>
     public sealed class RecentIds
     {
