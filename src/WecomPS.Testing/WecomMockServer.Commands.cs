@@ -99,7 +99,7 @@ namespace WecomPS.Testing
                 throw RuleBrokenException.Shape(ErrorCodes.InvalidCredentials, "body with bot_id and secret is required");
             var botId = Fields.RequiredString(context.Body, "bot_id", "body.bot_id", ErrorCodes.InvalidCredentials);
             var secret = Fields.RequiredString(context.Body, "secret", "body.secret", ErrorCodes.InvalidCredentials);
-            // Wrong credentials leave the socket open, as the real server does (protocol.md §2).
+            // Wrong credentials leave the socket open, as the real server does (docs/protocol.md §2).
             if (botId != Options.BotId || secret != Options.Secret) return CommandResult.Error(ErrorCodes.InvalidCredentials);
 
             MockConnection[] kicked;
@@ -119,7 +119,7 @@ namespace WecomPS.Testing
             return CommandResult.Ok();
         }
 
-        /// <summary>The older connection of a bot gets disconnected_event, then a RST after KickCloseDelay (protocol.md §1.2).</summary>
+        /// <summary>The older connection of a bot gets disconnected_event, then a RST after KickCloseDelay (docs/protocol.md §1.2).</summary>
         private void Kick(MockConnection old)
         {
             var json = BuildEvent("disconnected_event", null, null, null, null, null, out _, out _);

@@ -10,7 +10,7 @@ namespace WecomPS.Testing
         private const string MediaPathPrefix = "/media/";
 
         /// <summary>
-        /// Encrypts <paramref name="plain"/> per protocol.md §7 and serves it at GET /media/&lt;token&gt; until
+        /// Encrypts <paramref name="plain"/> per docs/protocol.md §7 and serves it at GET /media/&lt;token&gt; until
         /// <paramref name="lifetime"/> (default <see cref="MockServerOptions.MediaUrlLifetime"/>) passes, then 403.
         /// <paramref name="contentDisposition"/>: null = attachment; filename*=UTF-8''&lt;pct&gt;, "" = no header, else served verbatim.
         /// </summary>

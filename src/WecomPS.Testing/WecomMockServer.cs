@@ -11,7 +11,7 @@ using WecomPS.Testing.Server;
 namespace WecomPS.Testing
 {
     /// <summary>
-    /// An in-process double of the WeCom AI-bot WebSocket server (protocol.md), listening on 127.0.0.1.
+    /// An in-process double of the WeCom AI-bot WebSocket server (docs/protocol.md), listening on 127.0.0.1.
     /// Strict: it records every client frame, answers like the real server, and lists rule breaks in <see cref="Violations"/>.
     /// </summary>
     public sealed partial class WecomMockServer : IDisposable, IAsyncDisposable

@@ -13,7 +13,7 @@ namespace WecomPS.Testing.Tests
     {
         private static readonly HttpClient Http = new HttpClient();
 
-        /// <summary>protocol.md §7, written independently of the double.</summary>
+        /// <summary>docs/protocol.md §7, written independently of the double.</summary>
         private static byte[] Decrypt(byte[] cipher, string aesKey)
         {
             var key = Convert.FromBase64String(aesKey);

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace WecomPS.Testing.Media
 {
     /// <summary>
-    /// Media encryption per protocol.md §7: AES-256-CBC without cipher padding, IV = key[0..16),
+    /// Media encryption per docs/protocol.md §7: AES-256-CBC without cipher padding, IV = key[0..16),
     /// plaintext padded PKCS#7-style to a 32-byte block (a full 32 bytes when already aligned).
     /// </summary>
     internal static class MediaCipher

@@ -5,7 +5,7 @@ using WecomPS.Testing.Protocol;
 
 namespace WecomPS.Testing.Media
 {
-    /// <summary>aibot_upload_media_init / _chunk / _finish (protocol.md §6).</summary>
+    /// <summary>aibot_upload_media_init / _chunk / _finish (docs/protocol.md §6).</summary>
     internal static class UploadCommands
     {
         public static CommandResult Init(CommandContext context)

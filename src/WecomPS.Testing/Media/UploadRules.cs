@@ -3,7 +3,7 @@ using System.IO;
 
 namespace WecomPS.Testing.Media
 {
-    /// <summary>Upload limits of protocol.md §6 (MB = 1024 * 1024).</summary>
+    /// <summary>Upload limits of docs/protocol.md §6 (MB = 1024 * 1024).</summary>
     internal static class UploadRules
     {
         public const int ChunkSize = 512 * 1024;

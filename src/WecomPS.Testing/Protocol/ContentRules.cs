@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace WecomPS.Testing.Protocol
 {
-    /// <summary>Checks the content object named after msgtype (protocol.md §5.1 b, c, e).</summary>
+    /// <summary>Checks the content object named after msgtype (docs/protocol.md §5.1 b, c, e).</summary>
     internal static class ContentRules
     {
         public const int MaxFeedbackIdBytes = 256;

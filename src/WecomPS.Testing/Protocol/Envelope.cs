@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace WecomPS.Testing.Protocol
 {
-    /// <summary>The {cmd, headers:{req_id}, body} envelope of a client frame (protocol.md §1.3).</summary>
+    /// <summary>The {cmd, headers:{req_id}, body} envelope of a client frame (docs/protocol.md §1.3).</summary>
     internal sealed class Envelope
     {
         public string Cmd { get; private set; }

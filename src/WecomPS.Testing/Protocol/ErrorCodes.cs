@@ -1,7 +1,7 @@
 namespace WecomPS.Testing.Protocol
 {
     /// <summary>
-    /// Error codes the double answers with. Codes from protocol.md §9 are real; the 49xxx codes are
+    /// Error codes the double answers with. Codes from docs/protocol.md §9 are real; the 49xxx codes are
     /// invented by the double (the real server's codes for these cases are undocumented) and listed in README.md.
     /// </summary>
     public static class ErrorCodes
@@ -9,7 +9,7 @@ namespace WecomPS.Testing.Protocol
         public const int Ok = 0;
         public const int SystemError = -1;
 
-        // Real (protocol.md §9 and the WeCom general code table).
+        // Real (docs/protocol.md §9 and the WeCom general code table).
         public const int InvalidCredentials = 853000;
         public const int RequestExpired = 846604;
         public const int InvalidReqId = 846605;

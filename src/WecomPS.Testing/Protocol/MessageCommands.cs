@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace WecomPS.Testing.Protocol
 {
-    /// <summary>aibot_send_msg and the three reply commands (protocol.md §5).</summary>
+    /// <summary>aibot_send_msg and the three reply commands (docs/protocol.md §5).</summary>
     internal static class MessageCommands
     {
         public static CommandResult SendMessage(CommandContext context)
@@ -82,7 +82,7 @@ namespace WecomPS.Testing.Protocol
             ContentRules.CheckFeedback(stream, "body.stream");
             string violation = null;
             if (Fields.TryGet(stream, "msg_item", out _))
-                violation = "stream.msg_item is not supported on the long connection (protocol.md §5.1a)";
+                violation = "stream.msg_item is not supported on the long connection (docs/protocol.md §5.1a)";
 
             lock (context.State.Sync)
             {
@@ -93,7 +93,7 @@ namespace WecomPS.Testing.Protocol
                 }
                 else
                 {
-                    // Only a stream's first frame counts against the rate limit (refreshes probably do not: protocol.md §8).
+                    // Only a stream's first frame counts against the rate limit (refreshes probably do not: docs/protocol.md §8).
                     TakeRate(context, callback.ConversationKey);
                     callback.Streams[id] = existing = new StreamState(context.Now);
                 }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace WecomPS.Testing.Protocol
 {
-    /// <summary>Builds aibot_msg_callback / aibot_event_callback frames (protocol.md §4).</summary>
+    /// <summary>Builds aibot_msg_callback / aibot_event_callback frames (docs/protocol.md §4).</summary>
     internal static class PushBuilder
     {
         // Raw UTF-8 (not \uXXXX) for non-ASCII text, like the real server's frames.
@@ -38,7 +38,7 @@ namespace WecomPS.Testing.Protocol
                 ["create_time"] = createTime,
                 ["aibotid"] = botId,
             };
-            // disconnected_event carries no conversation (protocol.md §4.2).
+            // disconnected_event carries no conversation (docs/protocol.md §4.2).
             if (eventType != "disconnected_event")
             {
                 if (chatId != null) body["chatid"] = chatId;

@@ -9,7 +9,7 @@ using WecomPS.Session;
 namespace WecomPS.Media
 {
     /// <summary>
-    /// Decrypts inbound media (protocol.md §7): AES-256-CBC, key = base64(aeskey), IV = key[0..16), no cipher padding,
+    /// Decrypts media (docs/protocol.md §7): AES-256-CBC, key = base64(aeskey), IV = key[0..16), no cipher padding,
     /// then a PKCS#7 padding to a 32-byte block that is checked and stripped here. Streamed: only one buffer and the
     /// last 32 plaintext bytes are held at a time.
     /// </summary>

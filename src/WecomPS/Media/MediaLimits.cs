@@ -6,7 +6,7 @@ using WecomPS.Session;
 
 namespace WecomPS.Media
 {
-    /// <summary>Per-type upload limits and formats (protocol.md §6), checked before any frame is sent.</summary>
+    /// <summary>Per-type upload limits and formats (docs/protocol.md §6), checked before any frame is sent.</summary>
     public static class MediaLimits
     {
         public const int ChunkSize = 512 * 1024;

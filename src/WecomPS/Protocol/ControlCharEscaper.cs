@@ -3,7 +3,7 @@ using System;
 namespace WecomPS.Protocol
 {
     /// <summary>
-    /// The server sometimes puts raw control characters (ESC, CR, ...) inside JSON strings (protocol.md §1.5).
+    /// The server sometimes puts raw control characters (ESC, CR, ...) inside JSON strings (docs/protocol.md §1.5).
     /// System.Text.Json rejects them, so they are escaped as <c>\u00XX</c> before parsing; the text arrives intact.
     /// </summary>
     public static class ControlCharEscaper

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace WecomPS.Protocol
 {
-    /// <summary>Lenient readers: field types vary between server versions (protocol.md: create_time as string or number).</summary>
+    /// <summary>Lenient readers: field types vary between server versions (docs/protocol.md §4: create_time as string or number).</summary>
     internal static class Json
     {
         public static int? ReadInt(JsonElement e)

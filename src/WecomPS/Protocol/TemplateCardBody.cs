@@ -13,7 +13,7 @@ namespace WecomPS.Protocol
 {
     /// <summary>
     /// A template card given as a hashtable, PSCustomObject or JSON string, normalised to JSON and checked against the
-    /// required fields of protocol.md §5.5 before anything is sent, so the user learns which field is missing.
+    /// required fields of docs/protocol.md §5.5 before anything is sent, so the user learns which field is missing.
     /// </summary>
     public sealed class TemplateCardBody
     {

@@ -1,6 +1,6 @@
 namespace WecomPS.Protocol
 {
-    /// <summary>The <c>cmd</c> values of the long-connection protocol (protocol.md §1–§6).</summary>
+    /// <summary>The <c>cmd</c> values of the long-connection protocol (docs/protocol.md §1–§6).</summary>
     public static class WecomCommands
     {
         public const string Subscribe = "aibot_subscribe";
@@ -17,7 +17,7 @@ namespace WecomPS.Protocol
         public const string UploadFinish = "aibot_upload_media_finish";
     }
 
-    /// <summary>Error codes with a documented meaning (protocol.md §9).</summary>
+    /// <summary>Error codes with a documented meaning (docs/protocol.md §9).</summary>
     public static class WecomErrorCodes
     {
         public const int Ok = 0;

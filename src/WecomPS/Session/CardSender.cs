@@ -6,7 +6,7 @@ using WecomPS.Protocol;
 
 namespace WecomPS.Session
 {
-    /// <summary>Template cards: proactive sends, replies, welcome cards and updates of a clicked card (protocol.md §5).</summary>
+    /// <summary>Template cards: proactive sends, replies, welcome cards and updates of a clicked card (docs/protocol.md §5).</summary>
     public static class CardSender
     {
         public static async Task<WecomSendResult> SendAsync(WecomSession session, string chatId, int? chatType, TemplateCardBody card, string feedbackId, CancellationToken ct)

@@ -7,7 +7,7 @@ namespace WecomPS.Session
 {
     /// <summary>
     /// One-at-a-time lanes by key: replies under one req_id go strictly one after another, each after the previous
-    /// ack (acks carry no sequence, protocol.md §10.4). Different keys run in parallel.
+    /// ack (acks carry no sequence, docs/protocol.md §10.4). Different keys run in parallel.
     /// </summary>
     internal sealed class KeyedSerializer
     {

@@ -25,7 +25,7 @@ namespace WecomPS.Session
         public int MaxReconnectAttempts { get; set; } = -1;
         public TimeSpan ReconnectDelayBase { get; set; } = TimeSpan.FromSeconds(1);
         public TimeSpan ReconnectDelayMax { get; set; } = TimeSpan.FromSeconds(30);
-        /// <summary>Per-conversation pacing (protocol.md §8: 30/min and 1000/h); 0 turns a window off.</summary>
+        /// <summary>Per-conversation pacing (docs/protocol.md §8: 30/min and 1000/h); 0 turns a window off.</summary>
         public int SendsPerMinute { get; set; } = 30;
         public int SendsPerHour { get; set; } = 1000;
         public int DedupCapacity { get; set; } = 10000;
