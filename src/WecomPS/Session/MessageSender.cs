@@ -9,7 +9,7 @@ using WecomPS.Protocol;
 
 namespace WecomPS.Session
 {
-    /// <summary>Proactive sends and replies, each acked before the next; the rules of protocol.md §5 live here.</summary>
+    /// <summary>Proactive sends and replies, each acked before the next; the rules of docs/protocol.md §5 live here.</summary>
     public static class MessageSender
     {
         public static readonly TimeSpan WelcomeWindow = TimeSpan.FromSeconds(5);
