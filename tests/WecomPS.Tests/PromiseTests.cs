@@ -211,5 +211,54 @@ namespace WecomPS.Tests
                 Assert.Contains(s.KnownChats, c => c.ChatId == "wrChat59");
             }
         }
+    
+        [Fact]
+        public void Every_parameter_takes_effect_or_is_refused_before_anything_is_sent()
+        {
+            var server = WecomMockServer.Start(new MockServerOptions());
+            using (var ps = new PowerShellHost())
+            {
+                ps.Connect(server);
+                var e = ps.Throws("Connect-WecomBot -BotId x -Secret y -Name other -ProxyCredential ([pscredential]::new('u', "
+                    + "(ConvertTo-SecureString p -AsPlainText -Force)))");
+                Assert.StartsWith("WecomParameterNotApplicable", e.FullyQualifiedErrorId);
+                Assert.Contains("-Proxy", e.Exception.Message);
+
+                server.PushText("q", userId: "lisi");
+                ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
+                server.ClearFrames();
+                var card = "@{ card_type = 'text_notice'; main_title = @{ title = 'Hi' }; card_action = @{ type = 1; url = 'https://example.com' } }";
+                var r = ps.Run("Send-WecomCard -ReplyTo $m -UserId lisi -Card " + card);
+                Assert.StartsWith("WecomParameterNotApplicable", Assert.Single(r.Errors).FullyQualifiedErrorId);
+
+                server.PushEvent("template_card_event", new { card_type = "button_interaction", event_key = "ok", task_id = "t1" }, userId: "lisi");
+                ps.Run("$global:c = Receive-WecomMessage -Wait -Count 1 -Timeout 5 -EventType template_card_event");
+                r = ps.Run("$c | Send-WecomCard -Feedback fb1 -Card " + card);
+                Assert.StartsWith("WecomParameterNotApplicable", Assert.Single(r.Errors).FullyQualifiedErrorId);
+                Assert.DoesNotContain(server.Frames, f => f.Cmd != "ping");
+
+                // -Feedback is limited to 256 bytes of UTF-8, not 256 characters.
+                e = ps.Throws("Send-WecomMessage -ChatId lisi -Content x -Feedback ('测' * 100)");
+                Assert.Contains("300 bytes", e.Exception.Message);
+                Assert.Empty(server.FramesFor("aibot_send_msg"));
+            }
+            server.Dispose();
+        }
+
+        [Fact]
+        public void A_secret_that_would_travel_in_clear_text_is_warned_about()
+        {
+            var server = WecomMockServer.Start(new MockServerOptions());
+            using (var ps = new PowerShellHost())
+            {
+                var r = ps.Run("Connect-WecomBot -BotId x -Secret y -Endpoint ws://192.0.2.10:8080 -WhatIf");
+                Assert.Contains(r.Warnings, w => w.Contains("clear text"));
+                r = ps.Run("Connect-WecomBot -BotId x -Secret y -Endpoint wss://openws.example.com -SkipCertificateCheck -WhatIf");
+                Assert.Contains(r.Warnings, w => w.Contains("-SkipCertificateCheck"));
+                r = ps.Connect(server);   // ws:// on loopback: the double; nothing to warn about
+                Assert.DoesNotContain(r.Warnings, w => w.Contains("clear text"));
+            }
+            server.Dispose();
+        }
     }
 }

@@ -60,38 +60,30 @@ namespace WecomPS.Cmdlets
         {
             var options = BuildOptions();
             if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != "wss" && Endpoint.Scheme != "ws"))
-                ThrowError("WecomInvalidEndpoint", ErrorCategory.InvalidArgument, "-Endpoint must be a ws:// or wss:// URI; got '" + Endpoint + "'.", Endpoint);
+                ThrowError(ErrorIds.InvalidEndpoint, ErrorCategory.InvalidArgument,
+                    "-Endpoint must be a ws:// or wss:// URI; got '" + Endpoint + "'.", Endpoint);
+            if (ProxyCredential != null && Proxy == null)
+                ThrowError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
+                    "-ProxyCredential needs -Proxy: there is no proxy to authenticate to.", ProxyCredential.UserName);
+            foreach (var warning in options.TransportWarnings()) WriteWarning(warning);
             if (SecureStringTransformationAttribute.WasPlainText(Secret))
                 WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer (Get-Secret ...) or Read-Host -AsSecureString.");
 
             string target = "bot " + options.BotId + " at " + options.Endpoint;
             if (!ShouldProcess(target, "Connect")) return;
 
-            var existing = SessionStore.Get(options.Name ?? options.BotId);
-            if (existing != null)
+            WecomSession session = null;
+            try
             {
-                WriteVerbose("Replacing session '" + existing.Name + "': closing its connection first.");
-                SessionStore.Remove(existing);
-                Await(existing.DisconnectAsync());
+                session = Await(SessionStore.OpenAsync(options, s => s.AttachLog(this), StopToken));
             }
-
-            var session = new WecomSession(options);
-            // The session holds its own copy; a SecureString this cmdlet made from plain text is not needed any more.
-            if (ParameterSetName == EnvironmentSet || SecureStringTransformationAttribute.WasPlainText(Secret)) options.Secret.Dispose();
-            using (session.AttachLog(this))
+            catch (PipelineStoppedException) { throw; }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+            catch (Exception e) { ThrowWecomError(e, target); }
+            finally
             {
-                try
-                {
-                    Await(session.ConnectAsync(StopToken));
-                }
-                catch (PipelineStoppedException) { session.Dispose(); throw; }
-                catch (OperationCanceledException) { session.Dispose(); throw new PipelineStoppedException(); }
-                catch (Exception e)
-                {
-                    session.Dispose();
-                    ThrowWecomError(e, target);
-                }
-                SessionStore.Add(session);
+                // The session holds its own copy; a SecureString this cmdlet made from plain text is not needed any more.
+                if (ParameterSetName == EnvironmentSet || SecureStringTransformationAttribute.WasPlainText(Secret)) options.Secret.Dispose();
             }
             if (PassThru) WriteObject(session);
         }

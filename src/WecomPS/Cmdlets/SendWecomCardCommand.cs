@@ -44,7 +44,7 @@ namespace WecomPS.Cmdlets
 
         [Parameter(ParameterSetName = ChatSet)]
         [Parameter(ParameterSetName = ReplySet)]
-        [ValidateLength(1, 256)]
+        [ValidateUtf8Length(1, 256)]
         public string Feedback { get; set; }
 
         [Parameter] public SwitchParameter PassThru { get; set; }
@@ -55,33 +55,24 @@ namespace WecomPS.Cmdlets
             try { card = TemplateCardBody.From(Card); }
             catch (WecomException e) { ThrowWecomError(e, Card); }
             var session = ResolveSession();
-            var update = UpdateFor ?? ReplyTo as WecomPS.Event.TemplateCard;
-            try
+            if (ParameterSetName == ChatSet)
             {
-                switch (update != null ? UpdateSet : ParameterSetName)
+                foreach (var chat in ChatId)
                 {
-                    case UpdateSet:
-                        if (!ShouldProcess("card " + update.TaskId + " clicked by " + update.UserId, "Update with a " + card.CardType + " card")) return;
-                        Emit(Await(CardSender.UpdateAsync(session, update, card, UserId, StopToken)));
-                        break;
-                    case ReplySet:
-                        if (!ShouldProcess("message " + ReplyTo.MsgId + " from " + ReplyTo.UserId, "Reply with a " + card.CardType + " card")) return;
-                        Emit(Await(CardSender.ReplyAsync(session, ReplyTo, card, Feedback, StopToken)));
-                        break;
-                    default:
-                        foreach (var chat in ChatId)
-                        {
-                            if (!ShouldProcess("chat " + chat, "Send a " + card.CardType + " card")) continue;
-                            try { Emit(Await(CardSender.SendAsync(session, chat, MessageSender.ChatTypeCode(ChatType), card, Feedback, StopToken))); }
-                            catch (PipelineStoppedException) { throw; }
-                            catch (Exception e) { WriteWecomError(e, chat); }
-                        }
-                        break;
+                    if (!ShouldProcess("chat " + chat, "Send a " + card.CardType + " card")) continue;
+                    TryRun(() => Emit(Await(CardSender.SendAsync(session, chat, MessageSender.ChatTypeCode(ChatType), card, Feedback, StopToken))), chat);
                 }
+                return;
             }
-            catch (PipelineStoppedException) { throw; }
-            catch (Exception e) { WriteWecomError(e, (object)UpdateFor ?? ReplyTo); }
+            var answered = (WecomMessage)UpdateFor ?? ReplyTo;
+            var action = answered is WecomPS.Event.TemplateCard ? "Update with a " : "Reply with a ";
+            if (!ShouldProcess(Describe(answered), action + card.CardType + " card")) return;
+            TryRun(() => Emit(Await(CardSender.AnswerAsync(session, answered, card, Feedback, UserId, StopToken))), answered);
         }
+
+        private static string Describe(WecomMessage m) => m is WecomPS.Event.TemplateCard c
+            ? "card " + c.TaskId + " clicked by " + c.UserId
+            : "message " + m.MsgId + " from " + m.UserId;
 
         private void Emit(WecomSendResult r) { if (PassThru) WriteObject(r); }
     }

@@ -42,7 +42,7 @@ namespace WecomPS.Cmdlets
         /// </summary>
         [Parameter(ParameterSetName = ReplySet)] public SwitchParameter FallbackToSend { get; set; }
 
-        [Parameter] [ValidateLength(1, 256)] public string Feedback { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 256)] public string Feedback { get; set; }
 
         [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; }
 

@@ -28,6 +28,28 @@ namespace WecomPS.Session
             return Result(WecomCommands.SendMessage, ack.ReqId, chatId);
         }
 
+        /// <summary>
+        /// A card in answer to an inbound message: the update of the card a user clicked (a template_card_event),
+        /// the welcome of an enter_chat event, or a reply. Options that the chosen command cannot carry are refused
+        /// before anything is sent: -UserId only narrows an update, -Feedback cannot go on an update.
+        /// </summary>
+        public static Task<WecomSendResult> AnswerAsync(WecomSession session, WecomMessage message, TemplateCardBody card, string feedbackId,
+            string[] userIds, CancellationToken ct)
+        {
+            if (message is WecomPS.Event.TemplateCard clicked)
+            {
+                if (feedbackId != null)
+                    throw new WecomException(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
+                        "-Feedback cannot go on a card update (aibot_respond_update_msg has no feedback); it applies to new cards only.");
+                return UpdateAsync(session, clicked, card, userIds, ct);
+            }
+            if (userIds != null && userIds.Length > 0)
+                throw new WecomException(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
+                    "-UserId narrows the update of a clicked card (a template_card_event); this is a "
+                    + (message is WecomEvent ev ? ev.EventType + " event" : message.MsgType + " message") + ".");
+            return ReplyAsync(session, message, card, feedbackId, ct);
+        }
+
         /// <summary>A card as the reply to a message, or as the welcome of an enter_chat event.</summary>
         public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo, TemplateCardBody card, string feedbackId, CancellationToken ct)
         {

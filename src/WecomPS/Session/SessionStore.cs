@@ -29,6 +29,41 @@ namespace WecomPS.Session
             lock (Gate) return ByName.TryGetValue(name, out var s) ? s : null;
         }
 
+        /// <summary>
+        /// Opens a session and makes it the default: a session of the same name is closed first (one connection per
+        /// name, and per bot: the server would take the bot over anyway), then the new one connects. When it cannot
+        /// connect it is disposed and nothing is registered. <paramref name="attach"/> sees the new session before it
+        /// connects (to show its log) and returns what to dispose afterwards.
+        /// </summary>
+        public static async Task<WecomSession> OpenAsync(WecomSessionOptions options, Func<WecomSession, IDisposable> attach,
+            System.Threading.CancellationToken ct)
+        {
+            var name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
+            WecomSession existing;
+            lock (Gate) existing = ByName.TryGetValue(name, out var s) ? s : null;
+            var session = new WecomSession(options);
+            using (attach?.Invoke(session))
+            {
+                if (existing != null)
+                {
+                    session.Log.Verbose("Replacing session '" + existing.Name + "': closing its connection first.");
+                    Remove(existing);
+                    await existing.DisconnectAsync().ConfigureAwait(false);
+                }
+                try
+                {
+                    await session.ConnectAsync(ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    session.Dispose();
+                    throw;
+                }
+                Add(session);
+            }
+            return session;
+        }
+
         /// <summary>Adds a session under its name and makes it the default; returns the session it replaces, if any.</summary>
         public static WecomSession Add(WecomSession session)
         {

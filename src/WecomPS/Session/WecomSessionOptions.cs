@@ -58,6 +58,22 @@ namespace WecomPS.Session
             return string.Equals(thumbprint, CertificateThumbprint.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
         }
 
+        /// <summary>
+        /// What a user should hear about how the secret travels: in clear text over ws:// to another machine, or to a
+        /// server whose certificate is not checked.
+        /// </summary>
+        public System.Collections.Generic.IReadOnlyList<string> TransportWarnings()
+        {
+            var warnings = new System.Collections.Generic.List<string>();
+            if (Endpoint != null && Endpoint.Scheme == "ws" && !Endpoint.IsLoopback)
+                warnings.Add("-Endpoint " + Endpoint.GetLeftPart(UriPartial.Authority) + " is ws:// to another machine: "
+                    + "the bot secret and every message cross the network in clear text. Use wss://.");
+            if (SkipCertificateCheck)
+                warnings.Add("-SkipCertificateCheck: the server's certificate is not checked, so anyone on the network path "
+                    + "can pose as the server and read the bot secret. Prefer -CertificateThumbprint for a known test server.");
+            return warnings;
+        }
+
         public WecomSessionOptions Clone() => (WecomSessionOptions)MemberwiseClone();
 
         /// <summary>The time without any frame after which the socket is declared dead: two intervals plus a margin.</summary>
