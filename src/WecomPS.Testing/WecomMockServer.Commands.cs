@@ -47,10 +47,13 @@ namespace WecomPS.Testing
                 var recorded = envelope.Cmd == "aibot_upload_media_chunk" ? ChunkFrameSummary.WithoutData(utf8) : utf8;
                 var frame = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, recorded, false, envelope.Cmd, envelope.ReqId));
                 CommandResult result;
-                if (envelope.Problem == null) result = Handle(new CommandContext(_state, connection, envelope, Now));
+                var matched = envelope.Problem == null ? TakeMatchingFault(envelope) : null;
+                if (matched != null && matched.Kind == MockFault.ErrCode)
+                    result = CommandResult.Injected(matched.ErrCode, ErrorCodes.DefaultMessage(matched.ErrCode));
+                else if (envelope.Problem == null) result = Handle(new CommandContext(_state, connection, envelope, Now));
                 else if (envelope.ReqId != null) result = CommandResult.Violating(ErrorCodes.InvalidFrame, envelope.Problem);
                 else result = CommandResult.NoAck(envelope.Problem);
-                return AnswerAsync(connection, frame, result);
+                return AnswerAsync(connection, frame, result, matched?.Kind);
             }
         }
 
@@ -139,7 +142,7 @@ namespace WecomPS.Testing
             old.Abort();
         }
 
-        private async Task AnswerAsync(MockConnection connection, ReceivedFrame frame, CommandResult result)
+        private async Task AnswerAsync(MockConnection connection, ReceivedFrame frame, CommandResult result, MockFault? forced = null)
         {
             if (result.Violation != null) AddViolation(frame, result.Violation);
             if (!result.SendsAck)
@@ -152,14 +155,15 @@ namespace WecomPS.Testing
             frame.SetAck(result.Errcode, errmsg);
             lock (_state.Sync) _state.Acks.Add(new SentAck(connection.Id, DateTimeOffset.UtcNow, frame.Cmd, frame.ReqId, result.Errcode, errmsg));
             _state.Changed.Notify();
-            if (ApplyAckFault(connection, frame.Cmd))
+            if (forced == MockFault.DropConnection) connection.Abort();
+            if (forced == MockFault.LoseAck || forced == MockFault.DropConnection || ApplyAckFault(connection, frame.Cmd))
             {
                 result.AfterAck?.Invoke();
                 return;
             }
             var ack = AckWriter.Build(frame.ReqId, result.Errcode, errmsg, result.WriteBody);
 
-            var delay = Options.AckDelay;
+            var delay = forced == MockFault.LateAck ? LateAckDelay : Options.AckDelay;
             if (delay > TimeSpan.Zero)
             {
                 // The receive loop goes on; the ack follows later, like over a slow WAN.

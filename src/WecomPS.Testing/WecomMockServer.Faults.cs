@@ -4,6 +4,19 @@ using WecomPS.Testing.Protocol;
 
 namespace WecomPS.Testing
 {
+    /// <summary>What <see cref="WecomMockServer.FaultWhen"/> does to a matching frame.</summary>
+    public enum MockFault
+    {
+        /// <summary>Acked with the errcode; the command has no other effect.</summary>
+        ErrCode,
+        /// <summary>Handled (a message counts as sent), but the ack is never sent.</summary>
+        LoseAck,
+        /// <summary>Handled, then the connection is reset instead of the ack.</summary>
+        DropConnection,
+        /// <summary>Handled, and acked only after <see cref="WecomMockServer.LateAckDelay"/> (later than a client waits).</summary>
+        LateAck,
+    }
+
     public sealed partial class WecomMockServer
     {
         private readonly Dictionary<string, Queue<CommandResult>> _injectedFailures = new Dictionary<string, Queue<CommandResult>>(StringComparer.Ordinal);
@@ -39,6 +52,7 @@ namespace WecomPS.Testing
             {
                 _injectedFailures.Clear();
                 _ackFaults.Clear();
+                _matchingFaults.Clear();
             }
         }
 
@@ -55,6 +69,47 @@ namespace WecomPS.Testing
         public void DropConnectionOnNext(string cmd, int count = 1) => AddAckFault(cmd, AckFault.DropConnection, count);
 
         private enum AckFault { Lose, DropConnection }
+
+        private sealed class MatchingFault
+        {
+            public string Cmd; public Func<System.Text.Json.JsonElement, bool> Body; public MockFault Kind; public int ErrCode; public int Left;
+        }
+
+        /// <summary>How late a <see cref="MockFault.LateAck"/> ack comes.</summary>
+        public TimeSpan LateAckDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+        private readonly List<MatchingFault> _matchingFaults = new List<MatchingFault>();
+
+        /// <summary>
+        /// The next <paramref name="count"/> frames with this cmd whose body matches <paramref name="body"/> (e.g. the
+        /// chunk with index 6, the closing frame of a stream) get <paramref name="fault"/>: refused with
+        /// <paramref name="errcode"/> (no other effect), handled without an ack, or handled and then the connection
+        /// reset instead of the ack. A frame without a body is matched against an undefined element.
+        /// </summary>
+        public void FaultWhen(string cmd, Func<System.Text.Json.JsonElement, bool> body, MockFault fault, int errcode = 0, int count = 1)
+        {
+            if (cmd == null) throw new ArgumentNullException(nameof(cmd));
+            if (fault == MockFault.ErrCode && errcode == 0) throw new ArgumentException("An ErrCode fault needs a non-zero errcode.", nameof(errcode));
+            lock (_state.Sync)
+                _matchingFaults.Add(new MatchingFault { Cmd = cmd, Body = body ?? (_ => true), Kind = fault, ErrCode = errcode, Left = count });
+        }
+
+        private MatchingFault TakeMatchingFault(Protocol.Envelope envelope)
+        {
+            lock (_state.Sync)
+            {
+                foreach (var f in _matchingFaults)
+                {
+                    if (f.Left <= 0 || f.Cmd != envelope.Cmd) continue;
+                    bool matches;
+                    try { matches = f.Body(envelope.HasBody ? envelope.Body : default); } catch { matches = false; }
+                    if (!matches) continue;
+                    f.Left--;
+                    return f;
+                }
+            }
+            return null;
+        }
 
         private readonly Dictionary<string, Queue<AckFault>> _ackFaults = new Dictionary<string, Queue<AckFault>>(StringComparer.Ordinal);
 
