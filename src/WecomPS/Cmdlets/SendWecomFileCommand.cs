@@ -9,7 +9,7 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = ChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomFileCommand : WecomSessionCmdlet
     {
@@ -28,7 +28,8 @@ namespace WecomPS.Cmdlets
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = ReplySet)]
+        /// <summary>The message to answer; a received message piped in binds here ($msg | Send-WecomFile -Path x).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public WecomMessage ReplyTo { get; set; }
 

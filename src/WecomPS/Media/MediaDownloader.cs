@@ -30,20 +30,65 @@ namespace WecomPS.Media
     /// </summary>
     public sealed class MediaDownloader : IDisposable
     {
+        /// <summary>
+        /// The most a download may be: 21 MiB. The largest media WeCom carries is a 20 MB file (its ciphertext is
+        /// at most 32 bytes more); anything larger is refused by its Content-Length, or when the bytes read pass this.
+        /// </summary>
+        public const long MaxDownloadBytes = 21 * 1024 * 1024;
+
         private readonly HttpClient _http;
         private readonly SessionLog _log;
+        private readonly TimeSpan _timeout;
 
         public MediaDownloader(WecomSessionOptions options, TimeSpan timeout, SessionLog log = null)
         {
             _log = log;
-            var handler = new HttpClientHandler();
+            _timeout = timeout;
+            // Redirects are never followed: a media URL is a pre-signed link served where it points, and following one
+            // could hand the download to another host (also under -SkipCertificateCheck).
+            var handler = new HttpClientHandler { AllowAutoRedirect = false };
             if (options?.Proxy != null) { handler.Proxy = options.Proxy; handler.UseProxy = true; }
             if (options != null && options.HasCertificatePolicy)
-                handler.ServerCertificateCustomValidationCallback = (msg, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
-            _http = new HttpClient(handler) { Timeout = timeout };
+                handler.ServerCertificateCustomValidationCallback =
+                    (msg, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
+            // The deadline is ours (headers and body together): the client's own timeout stops at the headers.
+            _http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         }
 
-        public async Task<FileInfo> SaveAsync(MediaReference media, string destination, bool overwrite, CancellationToken ct)
+        /// <summary>
+        /// Downloads, decrypts and saves one media within the timeout given to the constructor (request, headers and
+        /// body). A timeout, a size over <see cref="MaxDownloadBytes"/>, a redirect or a decryption failure leaves no
+        /// file behind.
+        /// </summary>
+        public async Task<FileInfo> SaveAsync(MediaReference media, string destination, bool overwrite,
+            CancellationToken ct)
+        {
+            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                deadline.CancelAfter(_timeout);
+                try
+                {
+                    return await SaveWithinAsync(media, destination, overwrite, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                    when (deadline.IsCancellationRequested && !ct.IsCancellationRequested && CutShort(e))
+                {
+                    throw new WecomException("WecomMediaDownloadTimeout", ErrorCategory.OperationTimeout,
+                        "The media download did not finish within " + _timeout.TotalSeconds + " s (-TimeoutSec).", e);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether a failure can be the deadline cutting the transfer (a cancelled or aborted read, or a body that
+        /// therefore ended early); a refusal decided from what the server sent (size, redirect, status) stays itself.
+        /// </summary>
+        private static bool CutShort(Exception e) =>
+            !(e is WecomException w) || w.ErrorId == "WecomMediaCorrupt" || w.ErrorId == "WecomMediaBadPadding" ||
+            w.ErrorId == "WecomMediaDownloadFailed";
+
+        private async Task<FileInfo> SaveWithinAsync(MediaReference media, string destination, bool overwrite,
+            CancellationToken ct)
         {
             if (string.IsNullOrEmpty(media.Url))
                 throw new WecomException("WecomMediaNoUrl", ErrorCategory.InvalidArgument, "The " + media.MsgType + " has no media URL.");
@@ -54,26 +99,27 @@ namespace WecomPS.Media
             HttpResponseMessage response;
             try
             {
-                response = await _http.GetAsync(media.Url, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                response = await _http.GetAsync(media.Url, HttpCompletionOption.ResponseHeadersRead, ct)
+                    .ConfigureAwait(false);
             }
-            catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-            {
-                throw new WecomException("WecomMediaDownloadTimeout", ErrorCategory.OperationTimeout, "The media download did not finish within " + _http.Timeout.TotalSeconds + " s.", e);
-            }
-            catch (HttpRequestException e)
+            catch (HttpRequestException e) when (!ct.IsCancellationRequested)
             {
                 throw new WecomException("WecomMediaDownloadFailed", ErrorCategory.ConnectionError, "The media download failed: " + e.Message, e);
             }
 
             using (response)
+            using (ct.Register(() => response.Dispose()))   // a body read that stalls ends at the deadline
             {
+                int code = (int)response.StatusCode;
+                if (code >= 300 && code < 400) throw RedirectRefused(response, code);
                 if (!response.IsSuccessStatusCode)
                 {
-                    var code = (int)response.StatusCode;
                     bool expired = code == 403 || code == 404 || code == 410;
                     throw new WecomException(expired ? "WecomMediaExpired" : "WecomMediaDownloadFailed", expired ? ErrorCategory.ResourceUnavailable : ErrorCategory.ConnectionError,
                         "The media download was refused with HTTP " + code + (expired ? ": media URLs are valid for about 5 minutes after the message arrived; save media soon after receiving it." : "."));
                 }
+                long? declared = response.Content.Headers.ContentLength;
+                if (declared > MaxDownloadBytes) throw TooLarge("its Content-Length is " + declared + " bytes");
                 string serverName = FileNameFrom(response.Content.Headers.ContentDisposition?.ToString() ?? TryHeader(response, "Content-Disposition"));
                 var temp = Path.Combine(destination, "." + Guid.NewGuid().ToString("n") + ".wecom-partial");
                 try
@@ -81,8 +127,10 @@ namespace WecomPS.Media
                     long length;
                     var head = new byte[16];
                     int headCount;
-                    using (var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
-                    using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                    using (var raw = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+                    using (var body = new CountingStream(raw, MaxDownloadBytes))
+                    using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+                        1 << 16, FileOptions.Asynchronous))
                     {
                         length = await MediaDecryptor.DecryptAsync(body, file, key, ct).ConfigureAwait(false);
                         file.Position = 0;
@@ -101,6 +149,62 @@ namespace WecomPS.Media
                     try { File.Delete(temp); } catch { }
                     throw;
                 }
+            }
+        }
+
+        private static WecomException TooLarge(string why) =>
+            new WecomException("WecomMediaTooLarge", ErrorCategory.LimitsExceeded,
+                "The media download was refused: " + why + ", over the limit of " + MaxDownloadBytes +
+                " bytes (21 MiB; WeCom media is at most 20 MB). Nothing was saved.");
+
+        /// <summary>Names where a redirect pointed: scheme, host and port (its query may carry a signature).</summary>
+        private static WecomException RedirectRefused(HttpResponseMessage response, int code)
+        {
+            var location = response.Headers.Location;
+            if (location != null && !location.IsAbsoluteUri && response.RequestMessage?.RequestUri != null)
+                location = new Uri(response.RequestMessage.RequestUri, location);
+            string target = location != null && location.IsAbsoluteUri
+                ? location.GetLeftPart(UriPartial.Authority) : "an unknown location";
+            return new WecomException("WecomMediaRedirectRefused", ErrorCategory.SecurityError,
+                "The media server answered HTTP " + code + ", a redirect to " + target + ". Media downloads do not " +
+                "follow redirects (a media URL is served where it points), so nothing was fetched from there.");
+        }
+
+        /// <summary>Passes reads through; throws WecomMediaTooLarge as soon as more than the limit was read.</summary>
+        private sealed class CountingStream : Stream
+        {
+            private readonly Stream _inner;
+            private readonly long _limit;
+            private long _read;
+
+            public CountingStream(Stream inner, long limit) { _inner = inner; _limit = limit; }
+
+            private int Count(int n)
+            {
+                _read += n;
+                if (_read > _limit) throw TooLarge("its body passed " + _limit + " bytes");
+                return n;
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => Count(_inner.Read(buffer, offset, count));
+
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+                Count(await _inner.ReadAsync(buffer, offset, count, ct).ConfigureAwait(false));
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => _read; set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) _inner.Dispose();
+                base.Dispose(disposing);
             }
         }
 

@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
@@ -42,6 +44,10 @@ namespace WecomPS.Media
         public Action<long, long> Progress { get; set; }
 
         public MediaUploader(WecomSession session) { _session = session; }
+
+        private int _chunksRunning;
+        /// <summary>Chunk tasks started and not yet ended (0 whenever an upload has returned or thrown).</summary>
+        internal int ChunksRunning => Volatile.Read(ref _chunksRunning);
 
         public async Task<UploadedMedia> UploadAsync(string path, string mediaType, string fileName, CancellationToken ct)
         {
@@ -111,44 +117,81 @@ namespace WecomPS.Media
             return mediaId;
         }
 
+        /// <summary>
+        /// Sends the chunks, at most <see cref="Window"/> at a time. The first chunk that fails for real (an errcode,
+        /// an ack timeout, a lost delivery) stops the dispatch and cancels the chunks in flight; every chunk task has
+        /// ended before the file and the token source they use are disposed, and that first failure is what is thrown.
+        /// </summary>
         private async Task SendChunksAsync(string path, string uploadId, long size, int chunks, CancellationToken ct)
         {
             int window = Math.Max(1, Math.Min(Math.Min(Window, MaxWindow), chunks));
             var gate = new SemaphoreSlim(window, window);
             long acked = 0;
+            int withheld = 0;   // permits kept back after a "system error" narrowed the window
+            int narrowed = 0;
+            Exception firstFailure = null;
+            var running = new List<Task>(chunks);
             using (var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct))
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess))
             {
-                var tasks = new Task[chunks];
-                int narrowed = 0;
-                for (int i = 0; i < chunks; i++)
+                try
                 {
-                    await gate.WaitAsync(failFast.Token).ConfigureAwait(false);
-                    int index = i;
-                    tasks[i] = Task.Run(async () =>
+                    for (int i = 0; i < chunks; i++)
                     {
-                        try
+                        try { await gate.WaitAsync(failFast.Token).ConfigureAwait(false); }
+                        catch (OperationCanceledException) { break; }
+                        if (failFast.IsCancellationRequested) break;
+                        int index = i;
+                        Interlocked.Increment(ref _chunksRunning);
+                        running.Add(Task.Run(async () =>
                         {
-                            int length = (int)Math.Min(MediaLimits.ChunkSize, size - (long)index * MediaLimits.ChunkSize);
-                            await SendChunkAsync(stream, uploadId, index, length, () =>
+                            try
                             {
-                                // A "system error" means too many chunks in flight: narrow the window (down to 2) for the rest.
-                                if (Interlocked.CompareExchange(ref narrowed, 1, 0) == 0 && window > 2)
-                                    for (int k = 0; k < window - 2; k++) _ = gate.WaitAsync(failFast.Token);
-                            }, failFast.Token).ConfigureAwait(false);
-                            Progress?.Invoke(Interlocked.Add(ref acked, length), size);
-                        }
-                        catch { failFast.Cancel(); throw; }
-                        finally { gate.Release(); }
-                    });
+                                int length = (int)Math.Min(MediaLimits.ChunkSize,
+                                    size - (long)index * MediaLimits.ChunkSize);
+                                await SendChunkAsync(stream, uploadId, index, length, () =>
+                                {
+                                    // A "system error" means too many chunks in flight: narrow the window
+                                    // (down to 2) for the rest.
+                                    if (Interlocked.CompareExchange(ref narrowed, 1, 0) == 0 && window > 2)
+                                        Interlocked.Add(ref withheld, window - 2);
+                                }, failFast.Token).ConfigureAwait(false);
+                                Progress?.Invoke(Interlocked.Add(ref acked, length), size);
+                            }
+                            catch (Exception e)
+                            {
+                                // A chunk cancelled because another one failed (or the caller stopped)
+                                // is not the cause.
+                                if (!(e is OperationCanceledException && failFast.IsCancellationRequested))
+                                    Interlocked.CompareExchange(ref firstFailure, e, null);
+                                failFast.Cancel();
+                            }
+                            finally
+                            {
+                                if (!TakeOne(ref withheld)) gate.Release();
+                                Interlocked.Decrement(ref _chunksRunning);
+                            }
+                        }));
+                    }
                 }
-                try { await Task.WhenAll(tasks).ConfigureAwait(false); }
-                catch
+                finally
                 {
-                    foreach (var t in tasks)
-                        if (t != null && t.IsFaulted && !(t.Exception.InnerException is OperationCanceledException)) throw t.Exception.InnerException;
-                    throw;
+                    // The chunk tasks never throw (they record their failure), so this only waits for them to end.
+                    await Task.WhenAll(running).ConfigureAwait(false);
                 }
+            }
+            if (firstFailure != null) ExceptionDispatchInfo.Capture(firstFailure).Throw();
+            ct.ThrowIfCancellationRequested();
+        }
+
+        /// <summary>Takes one from a positive counter; false when it is zero.</summary>
+        private static bool TakeOne(ref int counter)
+        {
+            while (true)
+            {
+                int n = Volatile.Read(ref counter);
+                if (n <= 0) return false;
+                if (Interlocked.CompareExchange(ref counter, n - 1, n) == n) return true;
             }
         }
 
