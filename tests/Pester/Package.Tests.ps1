@@ -208,3 +208,24 @@ Describe 'build.ps1 Docs' {
         Test-Path (Join-Path $package 'en-US/WecomPS.dll-Help.xml') | Should -BeTrue
     }
 }
+
+Describe 'dotnet build alone' {
+    It 'stages out/WecomPS again and deletes what an earlier build left there' {
+        # The configuration the staged dll was built with, so that this build changes nothing else.
+        $dllHash = (Get-FileHash (Join-Path $package 'WecomPS.dll')).Hash
+        $configuration = Get-ChildItem (Join-Path $repo 'src/WecomPS/bin/*/netstandard2.0/WecomPS.dll') |
+            Where-Object { (Get-FileHash $_.FullName).Hash -eq $dllHash } |
+            ForEach-Object { $_.Directory.Parent.Name } | Select-Object -First 1
+        $configuration | Should -Not -BeNullOrEmpty
+        $staged = @(Get-FolderState $package)
+        Set-Content (Join-Path $package 'left-over.pdb') 'stale'
+        Set-Content (Join-Path $package 'desktop/Removed.Dependency.dll') 'stale'
+
+        $output = dotnet build (Join-Path $repo 'src/WecomPS/WecomPS.csproj') -c $configuration --nologo -v:q `
+            -clp:ErrorsOnly -p:GenerateModuleHelp=false 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        Test-Path (Join-Path $package 'left-over.pdb') | Should -BeFalse
+        Test-Path (Join-Path $package 'desktop/Removed.Dependency.dll') | Should -BeFalse
+        @(Get-FolderState $package) | Should -Be $staged
+    }
+}
