@@ -47,7 +47,8 @@ function Invoke-Build {
     Write-Step "Build ($Configuration)"
     # The help is made below, in a child of this pwsh, rather than by the build's own `dotnet pwsh` step.
     Invoke-Native 'dotnet build' {
-        dotnet build (Join-Path $root 'WecomPS.sln') -c $Configuration --nologo -v:q -clp:ErrorsOnly -p:GenerateModuleHelp=false
+        dotnet build (Join-Path $root 'WecomPS.sln') -c $Configuration --nologo -v:q -clp:ErrorsOnly `
+            -p:GenerateModuleHelp=false
     }
     Invoke-Docs
 }

@@ -52,7 +52,7 @@ $target = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 foreach ($required in "$name.psd1", "$name.dll", "$name.Format.ps1xml", "$name.Types.ps1xml", 'LICENSE',
         'desktop/System.Text.Json.dll', "en-US/$name.dll-Help.xml", "en-US/about_$name.help.txt") {
     if (-not (Test-Path -LiteralPath (Join-Path $target $required))) {
-        Fail "$target/$required is missing: run 'dotnet pwsh ./build.ps1 Package' (the build stages the module and its help)."
+        Fail "$target/$required is missing: run 'dotnet pwsh ./build.ps1 Package' (it stages the module and its help)."
     }
 }
 
@@ -78,7 +78,9 @@ $isDebug = & {
     }
     finally { $stream.Dispose() }
 }
-if ($isDebug -and -not $AllowDebugBuild) { Fail "$target/$name.dll is a Debug build. Run 'dotnet pwsh ./build.ps1 Package', which builds Release." }
+if ($isDebug -and -not $AllowDebugBuild) {
+    Fail "$target/$name.dll is a Debug build. Run 'dotnet pwsh ./build.ps1 Package', which builds Release."
+}
 
 $manifest = Test-ModuleManifest -Path "$target/$name.psd1" -ErrorAction Stop -WarningAction SilentlyContinue
 $version = $manifest.Version.ToString()
@@ -150,7 +152,8 @@ if ($TestKitPath) {
             Fail "$TestKitPath/$file is missing: the build stages the test kit there."
         }
     }
-    $null = Test-ModuleManifest -Path (Join-Path $TestKitPath 'WecomPS.Testing.psd1') -ErrorAction Stop -WarningAction SilentlyContinue
+    $kitManifest = Join-Path $TestKitPath 'WecomPS.Testing.psd1'
+    $null = Test-ModuleManifest -Path $kitManifest -ErrorAction Stop -WarningAction SilentlyContinue
 }
 
 $files = @(Get-ChildItem -LiteralPath $target -Recurse -File)

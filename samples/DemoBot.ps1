@@ -16,7 +16,9 @@ $root = Split-Path $PSScriptRoot -Parent
 # The modules as the build stages them: plain module folders under out/.
 foreach ($module in 'out/WecomPS', 'out/WecomPS.Testing') {
     $folder = Join-Path $root $module
-    if (-not (Test-Path (Join-Path $folder '*.dll'))) { throw "$module is missing: build first (dotnet pwsh ./build.ps1)." }
+    if (-not (Test-Path (Join-Path $folder '*.dll'))) {
+        throw "$module is missing: build first (dotnet pwsh ./build.ps1)."
+    }
     Import-Module $folder
 }
 

@@ -12,19 +12,21 @@ BeforeAll {
     function Get-FolderState([string] $path) {
         # Every file of a folder with its content hash: to show that something left it unchanged.
         Get-ChildItem -LiteralPath $path -Recurse -File | Sort-Object FullName |
-            ForEach-Object { [IO.Path]::GetRelativePath($path, $_.FullName) + ' ' + (Get-FileHash -LiteralPath $_.FullName).Hash }
+            ForEach-Object { [IO.Path]::GetRelativePath($path, $_.FullName) + ' ' + (Get-FileHash $_.FullName).Hash }
     }
 
     $out = Join-Path $TestDrive 'out'
     $before = @(Get-FolderState $package)
     # The Test task builds Debug; -AllowDebugBuild lets the same script package it (Package itself builds Release).
-    & (Join-Path $repo 'build/New-ModulePackage.ps1') -ModulePath $package -TestKitPath $kit -OutputPath $out -AllowDebugBuild 6>$null
+    & (Join-Path $repo 'build/New-ModulePackage.ps1') -ModulePath $package -TestKitPath $kit -OutputPath $out `
+        -AllowDebugBuild 6>$null
     $after = @(Get-FolderState $package)
 }
 
 Describe 'The manifest: one source, WecomPS.psd1 at the repository root' {
     It 'is staged verbatim as out/WecomPS/WecomPS.psd1, and packaging leaves the staged folder as it is' {
-        (Get-FileHash (Join-Path $package 'WecomPS.psd1')).Hash | Should -Be (Get-FileHash (Join-Path $repo 'WecomPS.psd1')).Hash
+        (Get-FileHash (Join-Path $package 'WecomPS.psd1')).Hash |
+            Should -Be (Get-FileHash (Join-Path $repo 'WecomPS.psd1')).Hash
         $after | Should -Be $before
     }
 
@@ -42,7 +44,8 @@ Describe 'The manifest: one source, WecomPS.psd1 at the repository root' {
 
     It 'exports exactly the cmdlets the assembly defines' {
         Import-WecomModule -NoTestKit
-        @((Get-Module WecomPS).ExportedCmdlets.Keys | Sort-Object) | Should -Be @($rootManifest.CmdletsToExport | Sort-Object)
+        @((Get-Module WecomPS).ExportedCmdlets.Keys | Sort-Object) |
+            Should -Be @($rootManifest.CmdletsToExport | Sort-Object)
     }
 
     It 'declares Desktop and Core, PowerShell 5.1, formats, types and the gallery metadata' {
@@ -111,7 +114,8 @@ Describe 'The module folder out/WecomPS, as the build stages it' {
         $rootManifest.CmdletsToExport.Count | Should -Be 8
         $result.Output | Should -Contain ('cmdlets=' + (($rootManifest.CmdletsToExport | Sort-Object) -join ','))
         $result.Output | Should -Contain 'synopsis=Opens a WeCom AI-bot long connection and makes it the default session.'
-        [int](($result.Output | Where-Object { $_ -like 'examples=*' }) -replace '^examples=') | Should -BeGreaterOrEqual 2
+        $examples = ($result.Output | Where-Object { $_ -like 'examples=*' }) -replace '^examples='
+        [int]$examples | Should -BeGreaterOrEqual 2
         $result.Output | Should -Contain 'about=True'
         $result.Output | Should -Contain 'format=True'
     }
@@ -174,8 +178,8 @@ Describe 'Sources and output apart' {
         Test-Path (Join-Path $package 'en-US/WecomPS.dll-Help.xml') | Should -BeTrue
     }
 
-    It 'git ignores out/ and tracks everything in module/' -Skip:(-not (Get-Command git -ErrorAction SilentlyContinue) -or
-        -not (Test-Path "$PSScriptRoot/../../.git")) {
+    $noGit = -not (Get-Command git -ErrorAction SilentlyContinue) -or -not (Test-Path "$PSScriptRoot/../../.git")
+    It 'git ignores out/ and tracks everything in module/' -Skip:$noGit {
         git -C $repo check-ignore -q out/WecomPS/WecomPS.dll
         $LASTEXITCODE | Should -Be 0
         @(git -C $repo ls-files --others --exclude-standard -- module) | Should -BeNullOrEmpty
