@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'module/WecomPS.dll'
+    RootModule           = 'WecomPS.dll'
     ModuleVersion        = '0.1.0'
     GUID                 = '6f1d8c1e-3b7a-4c53-9a55-2f3d0e6b9a41'
     Author               = 'WecomPS contributors'
@@ -8,8 +8,8 @@
     Description          = 'WeCom (Enterprise WeChat) AI-bot long-connection client: connect a bot, receive messages as pipeline objects, reply, stream, send markdown, cards and files.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('module/WecomPS.Format.ps1xml')
-    TypesToProcess       = @('module/WecomPS.Types.ps1xml')
+    FormatsToProcess     = @('WecomPS.Format.ps1xml')
+    TypesToProcess       = @('WecomPS.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-WecomBot'
         'Disconnect-WecomBot'

@@ -4,12 +4,15 @@
     Builds, tests, demonstrates and packages WecomPS.
 .DESCRIPTION
     Tasks:
-      Build    (default) compile and stage the module under module/, generate help from docs/.
+      Build    (default) compile and stage the modules as out/WecomPS/ and out/WecomPS.Testing/ (plain module folders
+               that Import-Module and Publish-Module take as is), then generate the help from docs/ into
+               out/WecomPS/en-US in a child pwsh.
       Test     Build, then the xunit suite (dotnet test) and the Pester suite in a child process of this pwsh; fails if either fails.
                Its last line is "N passed, M failed" summed over both suites.
       Demo     Build, then run samples/DemoBot.ps1 against the in-process WeCom double (no credentials needed).
-      Docs     Generate en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/ (format: docs/README.md).
-      Package  Build Release, then make out/WecomPS (a folder Publish-Module accepts) and out/WecomPS.<ver>.nupkg.
+      Docs     Generate out/WecomPS/en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/ (format:
+               docs/README.md), in a child pwsh that imports the staged module.
+      Package  Build Release, check the staged out/WecomPS and out/WecomPS.Testing and zip out/WecomPS.<ver>.nupkg.
       Bench    Release build, npm ci in bench/node-peer (if node is present), then the benchmarks under bench/ (one table).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
@@ -28,7 +31,10 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
-$PesterVersion = '5.9.1'   # pinned in build/tools.proj too
+# Every tool pin is in build/Pins.props (MSBuild reads it too); the pinned pwsh is in .config/dotnet-tools.json.
+$Pins = ([xml](Get-Content -LiteralPath (Join-Path $root 'build/Pins.props') -Raw)).Project.PropertyGroup
+$PesterVersion = $Pins.PesterVersion
+$staged = Join-Path $root 'out/WecomPS'
 
 function Write-Step([string] $text) { Write-Host "==> $text" -ForegroundColor Cyan }
 
@@ -39,17 +45,25 @@ function Invoke-Native([string] $what, [scriptblock] $command) {
 
 function Invoke-Build {
     Write-Step "Build ($Configuration)"
-    Invoke-Native 'dotnet build' { dotnet build (Join-Path $root 'WecomPS.sln') -c $Configuration --nologo -v:q -clp:ErrorsOnly }
+    # The help is made below, in a child of this pwsh, rather than by the build's own `dotnet pwsh` step.
+    Invoke-Native 'dotnet build' {
+        dotnet build (Join-Path $root 'WecomPS.sln') -c $Configuration --nologo -v:q -clp:ErrorsOnly `
+            -p:GenerateModuleHelp=false
+    }
     Invoke-Docs
 }
 
+# The help, generated in a child pwsh: the generator imports the staged module to read the cmdlets, and a binary
+# module cannot be unloaded, so this session never loads the dll (a later build would otherwise meet a stale copy).
 function Invoke-Docs {
-    $generator = Join-Path $root 'build/New-MamlHelp.ps1'
-    if (Test-Path $generator) {
-        Write-Step 'Help from docs/'
-        # PowerShell reads a module's help from ModuleBase/<culture>: beside the repository-root WecomPS.psd1.
-        & $generator -DocsPath (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $root 'en-US')
-    }
+    $manifest = Join-Path $staged 'WecomPS.psd1'
+    if (-not (Test-Path -LiteralPath $manifest)) { throw "$manifest is missing: run 'dotnet pwsh ./build.ps1 Build'." }
+    Write-Step 'Help from docs/ (child pwsh)'
+    $pwsh = @(Get-PwshCommand)
+    $pwshArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive',
+        '-File', (Join-Path $root 'build/New-MamlHelp.ps1'), '-DocsPath', (Join-Path $root 'docs/en-US'),
+        '-OutputPath', (Join-Path $staged 'en-US'), '-ModulePath', $manifest)
+    Invoke-Native 'help generation (build/New-MamlHelp.ps1)' { & $pwsh[0] @pwshArgs }
 }
 
 function Get-PesterModulePath {
@@ -69,7 +83,7 @@ function Get-PwshCommand {
     if ($name -eq 'dotnet' -and (Test-Path $dll)) { return $process, $dll }
     $exe = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
     if (Test-Path $exe) { return $exe }
-    throw "Cannot find the pwsh executable of this PowerShell ($PSHOME) to run Pester in a child process."
+    throw "Cannot find the pwsh executable of this PowerShell ($PSHOME) to start a child process."
 }
 
 function Invoke-Test {
@@ -122,11 +136,12 @@ function Invoke-Demo {
 function Invoke-Package {
     $script:Configuration = 'Release'
     Invoke-Build
-    & (Join-Path $root 'build/New-ModulePackage.ps1') -Root $root -OutputPath (Join-Path $root 'out')
+    & (Join-Path $root 'build/New-ModulePackage.ps1') -ModulePath $staged `
+        -TestKitPath (Join-Path $root 'out/WecomPS.Testing') -OutputPath (Join-Path $root 'out')
 }
 
 function Invoke-Bench {
-    # Release build of everything: the module staged under module/ (the pwsh scripts import it) and
+    # Release build of everything: the module staged as out/WecomPS (the pwsh scripts import it) and
     # src/WecomPS.Testing/bin/Release (the pwsh scripts load the double from there).
     $script:Configuration = 'Release'
     Invoke-Build

@@ -7,7 +7,7 @@
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot -Parent
 $before = [AppDomain]::CurrentDomain.GetAssemblies()
-$time = Measure-Command { Import-Module (Join-Path $root 'WecomPS.psd1') }
+$time = Measure-Command { Import-Module (Join-Path $root 'out/WecomPS/WecomPS.psd1') }
 $after = [AppDomain]::CurrentDomain.GetAssemblies()
 $added = $after | Where-Object { $before -notcontains $_ } | ForEach-Object { $_.GetName().Name } | Sort-Object
 'RESULT ' + (@{ ms = $time.TotalMilliseconds; before = $before.Count; after = $after.Count; added = ($added -join ', ') } | ConvertTo-Json -Compress)

@@ -13,7 +13,7 @@ param(
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot -Parent
 Add-Type -Path (Join-Path $root 'src/WecomPS.Testing/bin/Release/netstandard2.1/WecomPS.Testing.dll')
-Import-Module (Join-Path $root 'WecomPS.psd1')
+Import-Module (Join-Path $root 'out/WecomPS/WecomPS.psd1')
 
 $server = [WecomPS.Testing.WecomMockServer]::Start()
 $lat = [Collections.Generic.List[double]]::new()

@@ -15,7 +15,7 @@ param(
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $root = Split-Path $PSScriptRoot -Parent
-Import-Module (Join-Path $root 'WecomPS.psd1')
+Import-Module (Join-Path $root 'out/WecomPS/WecomPS.psd1')
 
 function Get-Kb([string] $key) {
     foreach ($line in [IO.File]::ReadLines('/proc/self/status')) {

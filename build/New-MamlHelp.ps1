@@ -17,13 +17,15 @@
 .PARAMETER OutputPath
     The folder the help is written to (created when missing).
 .PARAMETER ModulePath
-    What Import-Module loads to read the command metadata. Default: the WecomPS.psd1 two folders above DocsPath.
+    What Import-Module loads to read the command metadata. Default: the staged module out/WecomPS/WecomPS.psd1 of
+    the repository two folders above DocsPath. Run the generator in a pwsh of its own (build.ps1 and the build
+    start a child pwsh): a binary module stays loaded until its process ends.
 .PARAMETER HelpFileName
     The MAML file name. Default: <module name>.dll-Help.xml.
 .PARAMETER MinimumExamples
     The fewest examples a command may have. Default: 2.
 .EXAMPLE
-    ./build/New-MamlHelp.ps1 -DocsPath docs/en-US -OutputPath en-US
+    pwsh -NoProfile -File ./build/New-MamlHelp.ps1 -DocsPath docs/en-US -OutputPath out/WecomPS/en-US
 #>
 [CmdletBinding()]
 param(
@@ -38,7 +40,7 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
 $DocsPath = (Resolve-Path -LiteralPath $DocsPath).ProviderPath
-if (-not $ModulePath) { $ModulePath = Join-Path (Split-Path (Split-Path $DocsPath)) 'WecomPS.psd1' }
+if (-not $ModulePath) { $ModulePath = Join-Path (Split-Path (Split-Path $DocsPath)) 'out/WecomPS/WecomPS.psd1' }
 
 # Parameters every advanced command has; the generator writes the standard text for WhatIf/Confirm itself.
 $CommonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters

@@ -1,14 +1,14 @@
 #Requires -Version 7.2
 <#
 .SYNOPSIS
-    Makes the publishable module folder out/WecomPS/ and the package out/WecomPS.<version>.nupkg, and the test kit
-    module folder out/WecomPS.Testing/ beside them.
+    Checks the staged module folder out/WecomPS/ and zips it as out/WecomPS.<version>.nupkg; checks the test kit
+    folder out/WecomPS.Testing/ beside it.
 .DESCRIPTION
-    Input: the module staged by the build under <Root>/module (Release), the help generated under <Root>/en-US, the
-    repository-root WecomPS.psd1 and LICENSE. Output layout (what Publish-Module and Install-Module expect):
+    The build stages both modules as plain folders (build/Stage.targets) that Import-Module and Publish-Module take
+    as is; this script changes nothing in them. It checks that out/WecomPS is complete and releasable:
 
         WecomPS/
-          WecomPS.psd1            the root manifest with its module/ paths removed
+          WecomPS.psd1            the repository-root WecomPS.psd1, copied verbatim
           WecomPS.dll
           WecomPS.Format.ps1xml
           WecomPS.Types.ps1xml
@@ -16,22 +16,23 @@
           desktop/*.dll           System.Text.Json and its dependencies, loaded only on Windows PowerShell 5.1
           en-US/WecomPS.dll-Help.xml, en-US/about_WecomPS.help.txt
 
-    In the package the dll sits at the module root, so the help (ModuleBase/en-US) and desktop/ (beside the dll)
-    are found the same way as in the repository. No .pdb, test or debug files are copied.
-
-    The .nupkg is a zip holding WecomPS.nuspec, the module files at the package root and the OPC parts
-    ([Content_Types].xml, _rels/.rels) -- the shape PowerShellGet produces -- so it can be put in a local
-    repository (Register-PSRepository / Register-PSResourceRepository on a folder) and installed from there.
-.PARAMETER Root
-    The repository root.
+    and nothing else (no .pdb, test or debug files), then writes the .nupkg: a zip holding WecomPS.nuspec, the
+    module files at the package root and the OPC parts ([Content_Types].xml, _rels/.rels) -- the shape
+    PowerShellGet produces -- so it can be put in a local repository (Register-PSRepository /
+    Register-PSResourceRepository on a folder) and installed from there.
+.PARAMETER ModulePath
+    The staged module folder (out/WecomPS).
+.PARAMETER TestKitPath
+    The staged test kit folder (out/WecomPS.Testing). Checked when given.
 .PARAMETER OutputPath
-    Where WecomPS/ and the .nupkg are written (out/). Existing output is replaced.
+    Where the .nupkg is written (out/). An existing one is replaced.
 .PARAMETER AllowDebugBuild
     Package a Debug build (tests only). By default a dll built without optimizations is refused.
 #>
 [CmdletBinding()]
 param(
-    [Parameter(Mandatory)] [string] $Root,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [string] $TestKitPath,
     [Parameter(Mandatory)] [string] $OutputPath,
     [switch] $AllowDebugBuild
 )
@@ -39,27 +40,25 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-$Root = (Resolve-Path -LiteralPath $Root).ProviderPath
 $name = 'WecomPS'
-$staged = Join-Path $Root 'module'
-$manifestPath = Join-Path $Root "$name.psd1"
-$helpPath = Join-Path $Root 'en-US'
-
 function Fail([string] $message) { throw "Packaging failed: $message" }
 
-# ------------------------------------------------------------------------------------------------ check the input
+# ------------------------------------------------------------------------------------------------ check the folder
 
-foreach ($required in "$staged/$name.dll", "$staged/$name.Format.ps1xml", "$staged/$name.Types.ps1xml", "$staged/desktop/System.Text.Json.dll") {
-    if (-not (Test-Path -LiteralPath $required)) { Fail "$required is missing: run 'dotnet pwsh ./build.ps1 Package' (it builds Release first)." }
+if (-not (Test-Path -LiteralPath $ModulePath -PathType Container)) {
+    Fail "$ModulePath is missing: run 'dotnet pwsh ./build.ps1 Package' (it builds Release first)."
 }
-foreach ($required in "$helpPath/$name.dll-Help.xml", "$helpPath/about_$name.help.txt") {
-    if (-not (Test-Path -LiteralPath $required)) { Fail "$required is missing: the build generates it from docs/en-US (build/New-MamlHelp.ps1)." }
+$target = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
+foreach ($required in "$name.psd1", "$name.dll", "$name.Format.ps1xml", "$name.Types.ps1xml", 'LICENSE',
+        'desktop/System.Text.Json.dll', "en-US/$name.dll-Help.xml", "en-US/about_$name.help.txt") {
+    if (-not (Test-Path -LiteralPath (Join-Path $target $required))) {
+        Fail "$target/$required is missing: run 'dotnet pwsh ./build.ps1 Package' (it stages the module and its help)."
+    }
 }
-if (-not (Test-Path -LiteralPath (Join-Path $Root 'LICENSE'))) { Fail "$Root/LICENSE is missing." }
 
 # A Debug build carries a DebuggableAttribute that disables the JIT optimizer; read it without loading the dll.
 $isDebug = & {
-    $stream = [System.IO.File]::OpenRead("$staged/$name.dll")
+    $stream = [System.IO.File]::OpenRead("$target/$name.dll")
     try {
         $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
         $md = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
@@ -79,33 +78,20 @@ $isDebug = & {
     }
     finally { $stream.Dispose() }
 }
-if ($isDebug -and -not $AllowDebugBuild) { Fail "$staged/$name.dll is a Debug build. Run 'dotnet pwsh ./build.ps1 Package', which builds Release." }
-
-# ------------------------------------------------------------------------------------------------ the folder
-
-New-Item -ItemType Directory -Path $OutputPath -Force | Out-Null
-$OutputPath = (Resolve-Path -LiteralPath $OutputPath).ProviderPath
-$target = Join-Path $OutputPath $name
-if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
-New-Item -ItemType Directory -Path "$target/desktop", "$target/en-US" -Force | Out-Null
-
-Copy-Item -LiteralPath "$staged/$name.dll", "$staged/$name.Format.ps1xml", "$staged/$name.Types.ps1xml" -Destination $target
-Copy-Item -LiteralPath (Join-Path $Root 'LICENSE') -Destination $target
-Get-ChildItem -LiteralPath "$staged/desktop" -Filter *.dll -File | Copy-Item -Destination "$target/desktop"
-Copy-Item -LiteralPath "$helpPath/$name.dll-Help.xml", "$helpPath/about_$name.help.txt" -Destination "$target/en-US"
-
-# The manifest: the repository's, with the module/ prefix removed from its paths (the dll is at the root here).
-$text = Get-Content -LiteralPath $manifestPath -Raw
-$text = [regex]::Replace($text, "(['""])module[/\\]", '$1')
-if ($text -match "['""]module[/\\]") { Fail 'the manifest still refers to module/ after rewriting.' }
-[System.IO.File]::WriteAllText("$target/$name.psd1", $text, [System.Text.UTF8Encoding]::new($false))
+if ($isDebug -and -not $AllowDebugBuild) {
+    Fail "$target/$name.dll is a Debug build. Run 'dotnet pwsh ./build.ps1 Package', which builds Release."
+}
 
 $manifest = Test-ModuleManifest -Path "$target/$name.psd1" -ErrorAction Stop -WarningAction SilentlyContinue
 $version = $manifest.Version.ToString()
 $psData = $manifest.PrivateData.PSData
 
-$unwanted = @(Get-ChildItem -LiteralPath $target -Recurse -File | Where-Object { $_.Extension -in '.pdb', '.deps.json' -or $_.Name -match 'Test' })
-if ($unwanted) { Fail ('unwanted files in the package: ' + ($unwanted.Name -join ', ')) }
+$unwanted = @(Get-ChildItem -LiteralPath $target -Recurse -File |
+    Where-Object { $_.Extension -in '.pdb', '.json' -or $_.Name -match 'Test' })
+if ($unwanted) { Fail ('unwanted files in the module folder: ' + ($unwanted.Name -join ', ')) }
+
+New-Item -ItemType Directory -Path $OutputPath -Force | Out-Null
+$OutputPath = (Resolve-Path -LiteralPath $OutputPath).ProviderPath
 
 # ------------------------------------------------------------------------------------------------ the nupkg
 
@@ -158,21 +144,20 @@ finally { $zip.Dispose() }
 
 # ------------------------------------------------------------------------------------------------ the test kit beside it
 
-# WecomPS.Testing (the WeCom double for runbook tests) is a module of its own; it goes next to WecomPS so both can be
+# WecomPS.Testing (the WeCom double for runbook tests) is a module of its own, staged next to WecomPS so both can be
 # copied into a PSModulePath folder together. PowerShell 7.4+ only, so no desktop/ dependencies.
-$kitSource = Join-Path $staged 'WecomPS.Testing'
-$kitTarget = Join-Path $OutputPath 'WecomPS.Testing'
-if (Test-Path -LiteralPath $kitTarget) { Remove-Item -LiteralPath $kitTarget -Recurse -Force }
-New-Item -ItemType Directory -Path $kitTarget -Force | Out-Null
-foreach ($file in 'WecomPS.Testing.psd1', 'WecomPS.Testing.dll', 'WecomPS.Testing.Format.ps1xml') {
-    if (-not (Test-Path -LiteralPath "$kitSource/$file")) { Fail "$kitSource/$file is missing: the build stages the test kit there." }
-    Copy-Item -LiteralPath "$kitSource/$file" -Destination $kitTarget
+if ($TestKitPath) {
+    foreach ($file in 'WecomPS.Testing.psd1', 'WecomPS.Testing.dll', 'WecomPS.Testing.Format.ps1xml', 'LICENSE') {
+        if (-not (Test-Path -LiteralPath (Join-Path $TestKitPath $file))) {
+            Fail "$TestKitPath/$file is missing: the build stages the test kit there."
+        }
+    }
+    $kitManifest = Join-Path $TestKitPath 'WecomPS.Testing.psd1'
+    $null = Test-ModuleManifest -Path $kitManifest -ErrorAction Stop -WarningAction SilentlyContinue
 }
-Copy-Item -LiteralPath (Join-Path $Root 'LICENSE') -Destination $kitTarget
-$null = Test-ModuleManifest -Path "$kitTarget/WecomPS.Testing.psd1" -ErrorAction Stop -WarningAction SilentlyContinue
 
 $files = @(Get-ChildItem -LiteralPath $target -Recurse -File)
 Write-Host "==> Package $name $version" -ForegroundColor Cyan
 Write-Host "    $target ($($files.Count) files, $([math]::Round(($files | Measure-Object Length -Sum).Sum / 1KB)) KB)"
 Write-Host "    $nupkg ($([math]::Round((Get-Item -LiteralPath $nupkg).Length / 1KB)) KB)"
-Write-Host "    $kitTarget (the test kit, PowerShell 7.4+)"
+if ($TestKitPath) { Write-Host "    $TestKitPath (the test kit, PowerShell 7.4+)" }

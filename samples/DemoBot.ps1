@@ -13,11 +13,14 @@ param()
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = Split-Path $PSScriptRoot -Parent
-foreach ($dll in 'module/WecomPS.dll', 'module/WecomPS.Testing/WecomPS.Testing.dll') {
-    if (-not (Test-Path (Join-Path $root $dll))) { throw "$dll is missing: build first (dotnet pwsh ./build.ps1)." }
+# The modules as the build stages them: plain module folders under out/.
+foreach ($module in 'out/WecomPS', 'out/WecomPS.Testing') {
+    $folder = Join-Path $root $module
+    if (-not (Test-Path (Join-Path $folder '*.dll'))) {
+        throw "$module is missing: build first (dotnet pwsh ./build.ps1)."
+    }
+    Import-Module $folder
 }
-Import-Module (Join-Path $root 'WecomPS.psd1')
-Import-Module (Join-Path $root 'module/WecomPS.Testing/WecomPS.Testing.psd1')
 
 function Write-Line([string] $who, [string] $text, [ConsoleColor] $color) {
     Write-Host ('  {0,-6} ' -f $who) -ForegroundColor $color -NoNewline

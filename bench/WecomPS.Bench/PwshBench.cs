@@ -48,7 +48,7 @@ namespace WecomPS.Bench
             }
             if (times.Count > 0)
             {
-                report.Figure("import", "Import-Module ./WecomPS.psd1 in a fresh pwsh, median / min / max", Fmt.N(Stats.Median(times), "0") + " / " + Fmt.N(times.Min(), "0") + " / " + Fmt.N(times.Max(), "0") + " ms (" + times.Count + ")", "< 150 ms");
+                report.Figure("import", "Import-Module ./out/WecomPS in a fresh pwsh, median / min / max", Fmt.N(Stats.Median(times), "0") + " / " + Fmt.N(times.Min(), "0") + " / " + Fmt.N(times.Max(), "0") + " ms (" + times.Count + ")", "< 150 ms");
                 report.Figure("import", "assemblies in the AppDomain before -> after", before + " -> " + after + " (+" + (after - before) + ")");
                 report.Figure("import", "  loaded by the import", added);
             }

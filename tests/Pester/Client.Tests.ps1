@@ -1,7 +1,7 @@
 # The client cmdlets used the way a script or runbook uses them, against the WeCom double from the test kit.
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+    . $PSScriptRoot/common.ps1
+    Import-WecomModule
 }
 
 Describe 'WecomPS cmdlets against the WeCom double' {

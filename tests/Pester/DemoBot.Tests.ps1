@@ -1,7 +1,7 @@
 # samples/DemoBot.ps1 (what `build.ps1 Demo` runs) keeps working.
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+    . $PSScriptRoot/common.ps1
+    Import-WecomModule
 }
 
 Describe 'samples/DemoBot.ps1' {

@@ -9,10 +9,11 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repo = (Resolve-Path "$PSScriptRoot/../..").ProviderPath
-    $helpFile = Join-Path $repo 'en-US/WecomPS.dll-Help.xml'
+    . $PSScriptRoot/common.ps1
+    $repo = $RepoRoot
+    $helpFile = Join-Path $repo 'out/WecomPS/en-US/WecomPS.dll-Help.xml'
     if (-not (Test-Path $helpFile)) { throw "No ${helpFile}: run 'dotnet pwsh ./build.ps1 Build' first (it generates the help)." }
-    Import-Module (Join-Path $repo 'WecomPS.psd1') -Force
+    Import-WecomModule -NoTestKit
     $excluded = [System.Management.Automation.PSCmdlet]::CommonParameters
 }
 

@@ -1,11 +1,12 @@
 # Sessions end with the PowerShell process: a script that connects and exits leaves nothing running.
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+    . $PSScriptRoot/common.ps1
+    Import-Module $TestKitManifest
     # A fresh process of the PowerShell running the tests (under 'dotnet pwsh' that is dotnet + pwsh.dll).
-    $script:exe = [Environment]::ProcessPath
-    $script:prefix = @()
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $script:prefix = @(Join-Path $PSHOME 'pwsh.dll') }
-    $script:manifest = (Resolve-Path "$PSScriptRoot/../../WecomPS.psd1").Path
+    $pwsh = Get-ChildPwshCommand
+    $script:exe = $pwsh.Exe
+    $script:prefix = $pwsh.Arguments
+    $script:manifest = $WecomPSManifest
 }
 
 Describe 'Process exit' {

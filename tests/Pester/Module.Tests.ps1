@@ -1,10 +1,10 @@
-# The two modules as a user imports them from the repository root: manifests, exports, side by side.
+# The two modules as a user imports them after a build (out/WecomPS, out/WecomPS.Testing): manifests, exports, side
+# by side.
 BeforeAll {
-    $repo = Resolve-Path "$PSScriptRoot/../.."
-    $clientManifest = Join-Path $repo 'WecomPS.psd1'
-    $kitManifest = Join-Path $repo 'module/WecomPS.Testing/WecomPS.Testing.psd1'
-    Import-Module $clientManifest
-    Import-Module $kitManifest
+    . $PSScriptRoot/common.ps1
+    $clientManifest = $WecomPSManifest
+    $kitManifest = $TestKitManifest
+    Import-WecomModule
 }
 
 Describe 'WecomPS module' {
@@ -43,7 +43,7 @@ Describe 'WecomPS.Testing module' {
         $kit = (Get-Command Start-WecomMockServer).ImplementingType.Assembly
         $client.GetName().Name | Should -Be 'WecomPS'
         $kit.GetName().Name | Should -Be 'WecomPS.Testing'
-        $kit.Location | Should -BeLike '*module*WecomPS.Testing*WecomPS.Testing.dll'
+        $kit.Location | Should -Be (Join-Path $RepoRoot 'out/WecomPS.Testing/WecomPS.Testing.dll')
     }
 
     It 'declares the output type of the cmdlets that output something' {

@@ -1,8 +1,8 @@
 # How to test a runbook that uses WecomPS: run it against the WeCom double and check what it sent.
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
-    $runbook = "$PSScriptRoot/../../samples/Send-BuildReport.ps1"
+    . $PSScriptRoot/common.ps1   # the project's paths; in your own tests: Import-Module WecomPS, WecomPS.Testing
+    Import-WecomModule
+    $runbook = "$RepoRoot/samples/Send-BuildReport.ps1"
 }
 
 Describe 'Send-BuildReport.ps1' {

@@ -1,7 +1,7 @@
 # What a user sees in the shell: tab completion, views that fit the screen, and no secret anywhere.
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+    . $PSScriptRoot/common.ps1
+    Import-WecomModule
 
     function Complete([string] $line) {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches

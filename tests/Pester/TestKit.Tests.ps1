@@ -1,7 +1,7 @@
 # The test kit itself: starting and stopping the double, pushing every kind of message, reading frames, faults.
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+    . $PSScriptRoot/common.ps1
+    Import-WecomModule
 }
 
 Describe 'Start-WecomMockServer and Stop-WecomMockServer' {
