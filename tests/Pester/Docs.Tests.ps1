@@ -41,7 +41,8 @@ BeforeDiscovery {
         $lines = Get-Content -LiteralPath $file.FullName
         $n = 0
         for ($i = 0; $i -lt $lines.Count; $i++) {
-            if ($lines[$i] -notmatch '^```powershell(\s+(?<kind>not-run|expect-error):\s*(?<why>.+?))?\s*$') { continue }
+            $fence = '^```powershell(\s+(?<kind>not-run|expect-error):\s*(?<why>.+?))?\s*$'
+            if ($lines[$i] -notmatch $fence) { continue }
             $inline = if ($Matches['kind'] -eq 'not-run') { $Matches['why'] }
             $expectError = if ($Matches['kind'] -eq 'expect-error') { $Matches['why'] }
             $n++
@@ -58,7 +59,8 @@ BeforeDiscovery {
                 if ($heading -eq 'Build and import') { $marker = $readmeAwaitingMarker['Build and import'] }
                 elseif ($code -match 'Set-Secret') { $marker = $readmeAwaitingMarker['Set-Secret'] }
             }
-            @{ Name = "$($file.Name) block $n"; File = $file.Name; Code = $code; NotRun = $marker; ExpectError = $expectError
+            @{ Name = "$($file.Name) block $n"; File = $file.Name; Code = $code; NotRun = $marker
+                ExpectError = $expectError
                 IsPester = $code -match '(?m)^\s*(Describe|It|BeforeAll)\s'; Repo = $repo }
             $i = $end
         }
@@ -136,8 +138,9 @@ BeforeAll {
                         $null = $mock.PushMedia('file', [byte[]](1..64), 'report.pdf', 'zhangsan')
                         $null = $mock.PushEvent('enter_chat', $null, 'zhangsan')
                         if ($pushClick) {
-                            $null = $mock.PushEvent('template_card_event',
-                                @{ card_type = 'button_interaction'; event_key = 'approve'; task_id = 'docs_task' }, 'zhangsan')
+                            $payload = @{
+                                card_type = 'button_interaction'; event_key = 'approve'; task_id = 'docs_task' }
+                            $null = $mock.PushEvent('template_card_event', $payload, 'zhangsan')
                         }
                     }
                     catch { }
@@ -167,7 +170,9 @@ BeforeAll {
             @([regex]::Matches($code, '\./([\w.-]+\.\w+)') | ForEach-Object { $_.Groups[1].Value })
         foreach ($name in $names) {
             $content = switch -Regex ($name) {
-                '\.ps1$' { "param(`$OutFile) if (`$OutFile) { Set-Content `$OutFile 'chart bytes' }; 'line 1'; 'line 2'" }
+                '\.ps1$' {
+                    "param(`$OutFile) if (`$OutFile) { Set-Content `$OutFile 'chart bytes' }; 'line 1'; 'line 2'"
+                }
                 '\.json$' { '{"card_type":"text_notice","main_title":{"title":"Welcome"},"card_action":{"type":0}}' }
                 default { 'sample data for the docs test' }
             }
@@ -185,8 +190,8 @@ BeforeAll {
         try {
             $ps = [powershell]::Create($runspace)
             $pushClick = $code -match 'template_card_event|-UpdateFor|\$click'
-            $null = $ps.AddScript($prelude).AddArgument($manifest).AddArgument($kit).AddArgument($wanted).AddArgument($folder).
-                AddArgument($pushClick)
+            $null = $ps.AddScript($prelude).AddArgument($manifest).AddArgument($kit).AddArgument($wanted).
+                AddArgument($folder).AddArgument($pushClick)
             $null = $ps.Invoke()
             if ($ps.Streams.Error.Count) { throw "The docs harness failed: $($ps.Streams.Error[0])" }
             $ps.Dispose()
@@ -199,7 +204,8 @@ BeforeAll {
             try { $null = $ps.EndInvoke($run) }
             catch {
                 $thrown = $_.Exception.InnerException ?? $_.Exception
-                if (-not ($stopped -and $thrown -is [Management.Automation.PipelineStoppedException])) { $errors.Add($thrown) }
+                $asked = $stopped -and $thrown -is [Management.Automation.PipelineStoppedException]
+                if (-not $asked) { $errors.Add($thrown) }
             }
             foreach ($e in $ps.Streams.Error) { $errors.Add($e) }
             $ps.Dispose()
@@ -259,12 +265,15 @@ exit ([int](`$r.FailedCount -gt 0 -or `$r.PassedCount -eq 0))
             New-Fixtures $folder $Code
             $result = Invoke-DocBlock $Code $folder
             if ($ExpectError) {
-                $ids = @($result.Errors | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { $_.FullyQualifiedErrorId } else { "$_" } })
+                $ids = @(foreach ($e in $result.Errors) {
+                        if ($e -is [Management.Automation.ErrorRecord]) { $e.FullyQualifiedErrorId } else { "$e" }
+                    })
                 $ids | Should -HaveCount 1 -Because "$Name shows one error, $ExpectError"
                 $ids[0] | Should -BeLike "$ExpectError,*"
             }
             else {
-                $result.Errors | ForEach-Object { "$_" } | Should -BeNullOrEmpty -Because "$Name must run without errors"
+                $result.Errors | ForEach-Object { "$_" } |
+                    Should -BeNullOrEmpty -Because "$Name must run without errors"
             }
             if ($result.Stopped -and $Code -notmatch '-Wait\b') { throw "$Name did not finish within 60 s." }
         }

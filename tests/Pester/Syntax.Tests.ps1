@@ -97,7 +97,8 @@ BeforeDiscovery {
         @{ Id = 'Send-WecomFile/Reply/named'; Run = {
                 $m = Get-Inbound @{ Text = 'the file please' }
                 Send-WecomFile -ReplyTo $m -Path $file
-                (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.file.media_id | Should -Be (Get-WecomMockUpload -Last 1).MediaId
+                $sent = (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.file.media_id
+                $sent | Should -Be (Get-WecomMockUpload -Last 1).MediaId
             } }
         @{ Id = 'Send-WecomFile/Reply/positional'; Run = {
                 $m = Get-Inbound @{ Text = 'the file please' }
@@ -110,7 +111,8 @@ BeforeDiscovery {
             } }
         @{ Id = 'Send-WecomFile/Chat/positional'; Run = {
                 Send-WecomFile wrFiles $file -ErrorAction Stop
-                (Get-WecomMockFrame aibot_send_msg -Last 1).Body.file.media_id | Should -Be (Get-WecomMockUpload -Last 1).MediaId
+                $sent = (Get-WecomMockFrame aibot_send_msg -Last 1).Body.file.media_id
+                $sent | Should -Be (Get-WecomMockUpload -Last 1).MediaId
             } }
         @{ Id = 'Send-WecomMessage/Reply/named'; Run = {
                 $m = Get-Inbound @{ Text = 'ping' }
@@ -149,7 +151,9 @@ BeforeDiscovery {
                 Send-WecomMockMessage 'by position' | Out-Null
                 (Receive-WecomMessage -Wait -Count 1 -Timeout 10).Content | Should -Be 'by position'
             } }
-        @{ Id = 'Send-WecomMockMessage/Image/named'; Run = { (Get-Inbound @{ Image = $png }).MsgType | Should -Be 'image' } }
+        @{ Id = 'Send-WecomMockMessage/Image/named'; Run = {
+                (Get-Inbound @{ Image = $png }).MsgType | Should -Be 'image'
+            } }
         @{ Id = 'Send-WecomMockMessage/File/named'; Run = {
                 (Get-Inbound @{ File = $file; FileName = 'n.txt' }).MsgType | Should -Be 'file'
             } }
@@ -157,8 +161,12 @@ BeforeDiscovery {
                 (Get-Inbound @{ Video = [byte[]](1..32) }).MsgType | Should -Be 'video'
             } }
         @{ Id = 'Send-WecomMockMessage/Voice/named'; Run = { Test-Push @{ Voice = 'spoken' } 'spoken' } }
-        @{ Id = 'Send-WecomMockMessage/Mixed/named'; Run = { Test-Push @{ Mixed = @('look', [byte[]](1..16)) } 'look' } }
-        @{ Id = 'Send-WecomMockMessage/Message/named'; Run = { Test-Push @{ MsgType = 'text'; Content = 'any' } 'any' } }
+        @{ Id = 'Send-WecomMockMessage/Mixed/named'; Run = {
+                Test-Push @{ Mixed = @('look', [byte[]](1..16)) } 'look'
+            } }
+        @{ Id = 'Send-WecomMockMessage/Message/named'; Run = {
+                Test-Push @{ MsgType = 'text'; Content = 'any' } 'any'
+            } }
         @{ Id = 'Send-WecomMockMessage/Event/named'; Run = {
                 (Get-Inbound @{ Event = 'enter_chat' }).EventType | Should -Be 'enter_chat'
             } }
@@ -212,7 +220,9 @@ BeforeAll {
         Get-Inbound @{ Event = 'template_card_event'; EventPayload = @{
                 card_type = 'button_interaction'; event_key = 'approve'; task_id = 'syntax_task' } }
     }
-    function New-Card { @{ card_type = 'text_notice'; main_title = @{ title = 'Syntax' }; card_action = @{ type = 0 } } }
+    function New-Card {
+        @{ card_type = 'text_notice'; main_title = @{ title = 'Syntax' }; card_action = @{ type = 0 } }
+    }
 }
 
 Describe 'Every syntax line, named and positional' {
@@ -246,7 +256,8 @@ Describe 'Every syntax line, named and positional' {
 
 Describe 'The syntax cases cover every parameter set' {
     It '<Command> [<Set>] has a <Form> case' -ForEach @(
-        $modules = Import-Module "$PSScriptRoot/../../WecomPS.psd1", "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1" -PassThru
+        $modules = Import-Module -PassThru "$PSScriptRoot/../../WecomPS.psd1",
+            "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
         foreach ($command in Get-Command -Module $modules) {
             foreach ($set in $command.ParameterSets) {
                 @{ Command = $command.Name; Set = $set.Name; Form = 'named'; CaseIds = $caseIds }
@@ -318,7 +329,8 @@ Describe 'Tab completion of chat ids' -ForEach @(@{ AllIds = $ids }) {
     It 'completes a quoted prefix' {
         $line = "Send-WecomMessage -ChatId 'wr$([char]0x2019)$([char]0x2019)"   # typed: 'wr, then a doubled quote
         $found = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
-        $found.ListItemText | Should -Contain "wr$([char]0x2019); Set-Variable -Scope Global wecomInjected 1; $([char]0x2019)"
+        $q = [char]0x2019
+        $found.ListItemText | Should -Contain "wr$q; Set-Variable -Scope Global wecomInjected 1; $q"
         $found.ListItemText | Should -Not -Contain 'wr spaced'
     }
 }

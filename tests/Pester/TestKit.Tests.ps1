@@ -116,8 +116,8 @@ Describe 'Send-WecomMockMessage' {
 
     It '-MsgType <MsgType> -Content <Shown> arrives with its content' -ForEach @(
         @{ MsgType = 'text';  Shown = "'hello'";            Content = 'hello';                     Expected = 'hello' }
-        @{ MsgType = 'text';  Shown = 'a hashtable';        Content = @{ content = 'as object' }; Expected = 'as object' }
-        @{ MsgType = 'voice'; Shown = "'call me'";          Content = 'call me';                   Expected = 'call me' }
+        @{ MsgType = 'text';  Shown = 'a hashtable';      Content = @{ content = 'as object' }; Expected = 'as object' }
+        @{ MsgType = 'voice'; Shown = "'call me'";        Content = 'call me';                   Expected = 'call me' }
         @{ MsgType = 'voice'; Shown = 'a PSCustomObject';   Content = [pscustomobject]@{ content = 'spoken' }
             Expected = 'spoken' }
         @{ MsgType = 'mixed'; Shown = 'a msg_item list';    Expected = 'look'

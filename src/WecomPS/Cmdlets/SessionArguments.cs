@@ -61,7 +61,7 @@ namespace WecomPS.Cmdlets
             return quoted.Append('\'').ToString();
         }
 
-        /// <summary>What the user typed so far, without its opening quote (and closing one, if typed), unescaped.</summary>
+        /// <summary>What the user typed so far, without its opening quote (and closing one), unescaped.</summary>
         internal static string Unquote(string word)
         {
             if (string.IsNullOrEmpty(word)) return "";
@@ -83,7 +83,8 @@ namespace WecomPS.Cmdlets
             if (IsDoubleQuote(word[0]))
             {
                 var body = word.Substring(1);
-                return body.Length > 0 && IsDoubleQuote(body[body.Length - 1]) ? body.Substring(0, body.Length - 1) : body;
+                bool closed = body.Length > 0 && IsDoubleQuote(body[body.Length - 1]);
+                return closed ? body.Substring(0, body.Length - 1) : body;
             }
             return word;
         }
