@@ -108,6 +108,59 @@ Describe 'Send-WecomMockMessage' {
         (Receive-WecomMessage -Wait -Count 1 -Timeout 10).Content | Should -Be 'after garbage'
     }
 
+    It '-Content alone pushes a text message with that content' {
+        $pushed = Send-WecomMockMessage -Content 'disk'
+        (ConvertFrom-Json $pushed.RawJson).body.text.content | Should -Be 'disk'
+        (Receive-WecomMessage -Wait -Count 1 -Timeout 10).Content | Should -Be 'disk'
+    }
+
+    It '-MsgType <MsgType> -Content <Shown> arrives with its content' -ForEach @(
+        @{ MsgType = 'text';  Shown = "'hello'";            Content = 'hello';                     Expected = 'hello' }
+        @{ MsgType = 'text';  Shown = 'a hashtable';      Content = @{ content = 'as object' }; Expected = 'as object' }
+        @{ MsgType = 'voice'; Shown = "'call me'";        Content = 'call me';                   Expected = 'call me' }
+        @{ MsgType = 'voice'; Shown = 'a PSCustomObject';   Content = [pscustomobject]@{ content = 'spoken' }
+            Expected = 'spoken' }
+        @{ MsgType = 'mixed'; Shown = 'a msg_item list';    Expected = 'look'
+            Content = @{ msg_item = @(@{ msgtype = 'text'; text = @{ content = 'look' } }) } }
+    ) {
+        $pushed = Send-WecomMockMessage -MsgType $MsgType -Content $Content
+        (ConvertFrom-Json $pushed.RawJson).body.msgtype | Should -Be $MsgType
+        $message = Receive-WecomMessage -Wait -Count 1 -Timeout 10
+        $message.MsgType | Should -Be $MsgType
+        $message.Content | Should -Be $Expected
+    }
+
+    It '-MsgType <MsgType> -Content @{ url; aeskey } puts that object under body.<MsgType>' -ForEach @(
+        @{ MsgType = 'image' }, @{ MsgType = 'file' }, @{ MsgType = 'video' }
+    ) {
+        $raw = @{ url = 'https://example.invalid/m'; aeskey = 'k' }
+        $pushed = Send-WecomMockMessage -MsgType $MsgType -Content $raw
+        (ConvertFrom-Json $pushed.RawJson).body.$MsgType.url | Should -Be 'https://example.invalid/m'
+        $message = Receive-WecomMessage -Wait -Count 1 -Timeout 10
+        $message.MsgType | Should -Be $MsgType
+    }
+
+    It 'refuses a string -Content for msgtype <MsgType> and points at <Own>' -ForEach @(
+        @{ MsgType = 'image'; Own = '-Image' }, @{ MsgType = 'file'; Own = '-File' }
+        @{ MsgType = 'video'; Own = '-Video' }, @{ MsgType = 'mixed'; Own = '-Mixed' }
+        @{ MsgType = 'event'; Own = '-Event' }
+    ) {
+        $before = $mock.Pushes.Count
+        Send-WecomMockMessage -MsgType $MsgType -Content 'x.png' -ErrorVariable err -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'WecomMockInvalidPush,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].TargetObject | Should -Be 'x.png'
+        $err[0].Exception.Message | Should -BeLike "*$Own*"
+        $mock.Pushes.Count | Should -Be $before
+    }
+
+    It '-Quote as a string quotes a text message' {
+        Send-WecomMockMessage -Text 'and this?' -Quote 'earlier' | Out-Null
+        (Receive-WecomMessage -Wait -Count 1 -Timeout 10).Quote.Content | Should -Be 'earlier'
+    }
+
     It 'reports an unreadable media path as a non-terminating error' {
         Send-WecomMockMessage -Image 'TestDrive:/missing.png' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'WecomMockMediaUnreadable,*'

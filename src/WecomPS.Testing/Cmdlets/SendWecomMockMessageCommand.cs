@@ -12,7 +12,8 @@ namespace WecomPS.Testing.Cmdlets
     /// <summary>
     /// <para type="synopsis">Pushes an inbound message or event from the WeCom mock server to the connected client.</para>
     /// <para type="description">
-    /// One parameter set per kind: -Text, -Image, -File, -Video, -Voice, -Mixed, -MsgType/-Content (any msgtype), -Event, -Raw,
+    /// One parameter set per kind: -Text, -Image, -File, -Video, -Voice, -Mixed,
+    /// -Content [-MsgType] (any msgtype, default text), -Event, -Raw,
     /// and -Repeat (send an earlier push again, byte for byte). Without -ChatId the message comes from a single chat with -UserId;
     /// with -ChatId it comes from that group. Reuse a -MsgId to push a duplicate.
     /// -Event disconnected_event (without -ConnectionId, -MsgId or -ReqId) goes to every open connection, as when the bot is kicked.
@@ -71,12 +72,17 @@ namespace WecomPS.Testing.Cmdlets
         [ValidateNotNullOrEmpty]
         public object[] Mixed { get; set; }
 
-        /// <summary>Any msgtype, with -Content as body.&lt;msgtype&gt; (a hashtable or PSCustomObject).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = MessageSet)]
+        /// <summary>Any msgtype, with -Content as body.&lt;msgtype&gt;. Default: text.</summary>
+        [Parameter(ParameterSetName = MessageSet)]
         [ValidateNotNullOrEmpty]
-        public string MsgType { get; set; }
+        public string MsgType { get; set; } = "text";
 
-        /// <summary>With -MsgType: the object put under body.&lt;msgtype&gt;.</summary>
+        /// <summary>
+        /// The content: for text and voice a string (becomes {"content": ...}) or the whole object; for any other
+        /// msgtype the object put under body.&lt;msgtype&gt; (a hashtable or PSCustomObject). -Content alone is a text
+        /// message. A string for image, file, video, mixed or event is refused: use -Image, -File, -Video, -Mixed or
+        /// -Event.
+        /// </summary>
         [Parameter(Mandatory = true, ParameterSetName = MessageSet)]
         [AllowNull]
         public object Content { get; set; }
@@ -165,7 +171,18 @@ namespace WecomPS.Testing.Cmdlets
         {
             var server = ResolveServer();
             int? connection = MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionId)) ? ConnectionId : (int?)null;
-            var quote = PsJson.ToNode(Quote);
+            JsonNode quote, content = null;
+            try
+            {
+                quote = QuoteNode(Quote);
+                if (ParameterSetName == MessageSet) content = ContentNode(MsgType, Content);
+            }
+            catch (ArgumentException e)
+            {
+                var target = ParameterSetName == MessageSet && !(e is QuoteException) ? Content : Quote;
+                WriteError(new ErrorRecord(e, "WecomMockInvalidPush", ErrorCategory.InvalidArgument, target));
+                return;
+            }
             PushedFrame pushed;
             try
             {
@@ -178,7 +195,9 @@ namespace WecomPS.Testing.Cmdlets
                         pushed = server.PushMessage("voice", new JsonObject { ["content"] = Voice ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
                         break;
                     case MixedSet: pushed = server.PushMixedMessage(MixedItems(), UserId, ChatId, quote, MsgId, ReqId, connection); break;
-                    case MessageSet: pushed = server.PushMessage(MsgType, PsJson.ToNode(Content), UserId, ChatId, quote, MsgId, ReqId, connection); break;
+                    case MessageSet:
+                        pushed = server.PushMessage(MsgType, content, UserId, ChatId, quote, MsgId, ReqId, connection);
+                        break;
                     case EventSet: pushed = PushEvent(server, connection); break;
                     case RawSet: pushed = server.PushRaw(Raw ?? "", connection); break;
                     case RepeatSet: pushed = server.Repush(Repeat, connection); break;
@@ -204,6 +223,48 @@ namespace WecomPS.Testing.Cmdlets
             }
             WriteVerbose("Pushed " + Describe() + " to " + pushed.ConnectionCount + " connection(s), req_id " + (pushed.ReqId ?? "(raw)") + ".");
             WriteObject(pushed);
+        }
+
+        private static readonly string[] ContentTypes = { "text", "voice", "markdown" };
+        private static readonly string[] OwnParameterTypes = { "image", "file", "video", "mixed", "event" };
+
+        /// <summary>
+        /// body.&lt;msgtype&gt;: a scalar for text/voice/markdown becomes {"content": scalar}; a scalar for a media,
+        /// mixed or event type is refused (it would push a frame no client can read); anything else goes in as given.
+        /// </summary>
+        internal static JsonNode ContentNode(string msgType, object content)
+        {
+            var value = content is PSObject pso && !(pso.BaseObject is PSCustomObject) ? pso.BaseObject : content;
+            bool scalar = value != null && !(value is PSObject) && !(value is IDictionary) && !(value is JsonNode)
+                && (value is string || !(value is IEnumerable));
+            if (scalar && ContentTypes.Contains(msgType, StringComparer.Ordinal))
+                return new JsonObject { ["content"] = LanguagePrimitives.ConvertTo<string>(value) };
+            if (value != null && !(value is PSObject) && !(value is IDictionary) && !(value is JsonObject)
+                && OwnParameterTypes.Contains(msgType, StringComparer.Ordinal))
+            {
+                var own = "-" + char.ToUpperInvariant(msgType[0]) + msgType.Substring(1);
+                throw new ArgumentException("-Content for msgtype " + msgType + " is the object put under body."
+                    + msgType + " (a hashtable or PSCustomObject); got a " + value.GetType().Name + ". To push "
+                    + msgType + " content, use " + own + ".", "Content");
+            }
+            return PsJson.ToNode(value);
+        }
+
+        /// <summary>body.quote: a string is a quoted text message; anything else goes in as given.</summary>
+        internal static JsonNode QuoteNode(object quote)
+        {
+            var value = quote is PSObject pso && !(pso.BaseObject is PSCustomObject) ? pso.BaseObject : quote;
+            if (value is string text)
+                return new JsonObject { ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = text } };
+            if (value != null && !(value is PSObject) && !(value is IDictionary) && !(value is JsonObject))
+                throw new QuoteException("-Quote is a string (a quoted text) or the quoted message as a hashtable, "
+                    + "e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' } }; got a " + value.GetType().Name + ".");
+            return PsJson.ToNode(value);
+        }
+
+        private sealed class QuoteException : ArgumentException
+        {
+            public QuoteException(string message) : base(message, "Quote") { }
         }
 
         private PushedFrame PushEvent(WecomMockServer server, int? connection)
