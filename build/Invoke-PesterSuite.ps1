@@ -12,6 +12,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+# The staged modules, where a user's installed modules would be: `Import-Module WecomPS` works as it does for them.
+$env:PSModulePath = (Join-Path (Resolve-Path "$PSScriptRoot/..").ProviderPath 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
 Import-Module $PesterPath -Force
 Write-Host "Pester $((Get-Module Pester).Version) under PowerShell $($PSVersionTable.PSVersion)"
 $config = New-PesterConfiguration

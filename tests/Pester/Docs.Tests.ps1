@@ -32,10 +32,6 @@
 BeforeDiscovery {
     $repo = (Resolve-Path "$PSScriptRoot/../..").Path
     # README.md is edited by another engineer: its blocks that cannot run, until it carries not-run markers.
-    $readmeAwaitingMarker = @{
-        'Build and import' = 'runs ./build.ps1, the build itself'
-        'Set-Secret'       = 'needs SecretManagement and a vault (Set-Secret)'
-    }
     $files = @(Get-ChildItem "$repo/docs/en-US/*.md") + @(Get-Item "$repo/README.md")
     $blocks = foreach ($file in $files) {
         $lines = Get-Content -LiteralPath $file.FullName
@@ -54,11 +50,6 @@ BeforeDiscovery {
             $j = $i - 1
             while ($j -ge 0 -and $lines[$j] -match '^\s*$') { $j-- }
             if ($j -ge 0 -and $lines[$j] -match '^<!--\s*not-run:\s*(.+?)\s*-->\s*$') { $marker ??= $Matches[1] }
-            if (-not $marker -and $file.Name -eq 'README.md') {
-                $heading = ($lines[0..$i] | Where-Object { $_ -match '^#' } | Select-Object -Last 1) -replace '^#+\s*'
-                if ($heading -eq 'Build and import') { $marker = $readmeAwaitingMarker['Build and import'] }
-                elseif ($code -match 'Set-Secret') { $marker = $readmeAwaitingMarker['Set-Secret'] }
-            }
             @{ Name = "$($file.Name) block $n"; File = $file.Name; Code = $code; NotRun = $marker
                 ExpectError = $expectError
                 IsPester = $code -match '(?m)^\s*(Describe|It|BeforeAll)\s'; Repo = $repo }
@@ -69,19 +60,16 @@ BeforeDiscovery {
 
     # Blocks that fail today because of a bug in the example or the code that someone else is fixing: name, reason.
     # The block is skipped (and shown as skipped) until the entry is removed.
-    $knownBroken = @{
-        'README.md block 4' = 'README "A bot loop": inside switch ($_.MsgType) $_ is the MsgType string, so ' +
-            '$_ | Send-WecomMessage pipes a string; README.md is being edited by another engineer'
-    }
+    $knownBroken = @{}
     $skipped = @($blocks | Where-Object { $_.NotRun })
 }
 
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
-    $repo = (Resolve-Path "$PSScriptRoot/../..").Path
-    $manifest = Join-Path $repo 'WecomPS.psd1'
-    $kit = Join-Path $repo 'module/WecomPS.Testing/WecomPS.Testing.psd1'
+    . $PSScriptRoot/common.ps1
+    Import-WecomModule
+    $repo = $RepoRoot
+    $manifest = $WecomPSManifest
+    $kit = $TestKitManifest
 
     # What every block's runspace gets before the block (the convention above).
     $prelude = {
@@ -92,8 +80,8 @@ BeforeAll {
             param([Parameter(Position = 0)] [object[]] $Name, [switch] $Force, [switch] $PassThru)
             foreach ($n in $Name) {
                 $path = switch -Regex ([string] $n) {
-                    '^(WecomPS|.*[\\/]WecomPS\.psd1)$' { $manifest }
-                    '^(WecomPS\.Testing|.*WecomPS\.Testing\.psd1)$' { $kit }
+                    '^(WecomPS|.*[\\/]WecomPS\.psd1|(.*[\\/])?out[\\/]WecomPS[\\/]?)$' { $manifest }
+                    '^(WecomPS\.Testing|.*WecomPS\.Testing\.psd1|(.*[\\/])?out[\\/]WecomPS\.Testing[\\/]?)$' { $kit }
                     '^Microsoft\.PowerShell\.SecretManagement$' { $null }
                     default { $n }
                 }

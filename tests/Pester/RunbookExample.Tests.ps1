@@ -1,8 +1,7 @@
 # How to test a runbook that uses WecomPS: run it against the WeCom double and check what it sent.
 BeforeAll {
-    . $PSScriptRoot/common.ps1   # the project's paths; in your own tests: Import-Module WecomPS, WecomPS.Testing
-    Import-WecomModule
-    $runbook = "$RepoRoot/samples/Send-BuildReport.ps1"
+    Import-Module WecomPS, WecomPS.Testing   # (this project's test run puts its staged out/ folder on PSModulePath)
+    $runbook = "$PSScriptRoot/../../samples/Send-BuildReport.ps1"
 }
 
 Describe 'Send-BuildReport.ps1' {

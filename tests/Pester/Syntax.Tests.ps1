@@ -5,11 +5,7 @@
 BeforeDiscovery {
     # Cases that fail today because of a bug being fixed elsewhere. Each entry: the case id and why.
     # Remove the entry when the fix lands; the case then runs.
-    $knownBroken = @(
-        # issue 12 item 1: the default set of Send-WecomFile is the reply set, whose -Path takes position 0,
-        # so `Send-WecomFile 'chat' ./file` asks for -ReplyTo.
-        'Send-WecomFile/Chat/positional'
-    )
+    $knownBroken = @()
 
     # Id = <Command>/<ParameterSet>/<named|positional>. Run: the call and its checks. Available to Run:
     # $mock (the double), $file (a 12-byte text file), $png (a small "png"), and the helpers in BeforeAll.
@@ -207,8 +203,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../WecomPS.psd1"
-    Import-Module "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+    . $PSScriptRoot/common.ps1
+    Import-WecomModule
 
     # Pushes a message or event, returns what the client received.
     function Get-Inbound([hashtable] $Push) {
@@ -256,8 +252,8 @@ Describe 'Every syntax line, named and positional' {
 
 Describe 'The syntax cases cover every parameter set' {
     It '<Command> [<Set>] has a <Form> case' -ForEach @(
-        $modules = Import-Module -PassThru "$PSScriptRoot/../../WecomPS.psd1",
-            "$PSScriptRoot/../../module/WecomPS.Testing/WecomPS.Testing.psd1"
+        . $PSScriptRoot/common.ps1
+        $modules = Import-Module -PassThru $WecomPSManifest, $TestKitManifest
         foreach ($command in Get-Command -Module $modules) {
             foreach ($set in $command.ParameterSets) {
                 @{ Command = $command.Name; Set = $set.Name; Form = 'named'; CaseIds = $caseIds }
