@@ -143,14 +143,15 @@ namespace WecomPS.Session
                     old?.Abort();
                 }
                 Touch();
-                conn.StartReading(seg => OnFrame(conn, seg), (reason, error) => OnConnectionClosed(conn, reason, error));
+                conn.StartReading(seg => OnFrame(conn, seg), (reason, error) => OnConnectionClosed(conn, reason, error),
+                    _options.MaxInboundFrameBytes, size => OnOversizedFrame(conn, size));
                 _tasks.Track(conn.ReaderTask);
 
                 string reqId = ReqIds.New(WecomCommands.Subscribe);
                 using (var frame = OutboundFrame.Create(WecomCommands.Subscribe, reqId, WriteSubscribeBody, sensitive: true))
                 {
                     Log.Verbose("-> aibot_subscribe " + reqId + " (bot_id " + BotId + ", secret redacted)");
-                    Log.Debug("-> " + frame.ToRedactedString());
+                    if (Log.DebugEnabled) Log.Debug("-> " + frame.ToRedactedString());
                     InboundFrame ack;
                     try
                     {
@@ -376,6 +377,16 @@ namespace WecomPS.Session
                 Interlocked.Increment(ref _framesSkipped);
                 Log.Verbose("Skipped a frame that could not be handled (" + e.GetType().Name + ": " + e.Message + "): " + Excerpt(utf8));
             }
+        }
+
+        /// <summary>A message over MaxInboundFrameBytes: already read to its end and dropped; the reader goes on.</summary>
+        private void OnOversizedFrame(WebSocketConnection conn, long size)
+        {
+            if (!ReferenceEquals(conn, Volatile.Read(ref _connection))) return;
+            Touch();
+            Interlocked.Increment(ref _framesSkipped);
+            Log.Verbose("Skipped a frame of " + size + " bytes: larger than MaxInboundFrameBytes (" +
+                        _options.MaxInboundFrameBytes + " bytes); it was not kept.");
         }
 
         private void HandleFrame(WebSocketConnection conn, ArraySegment<byte> utf8)
