@@ -78,6 +78,7 @@ namespace WecomPS.Session
         internal CancellationToken Lifetime => _lifetime.Token;
         /// <summary>Readers, heartbeats, pings, reconnect loop and event deliveries still running.</summary>
         internal int BackgroundTaskCount => _tasks.Count;
+        internal int ReceiveBufferSize => Volatile.Read(ref _connection)?.ReceiveBufferSize ?? 0;
 
         /// <summary>Raised on every state change, on a background thread (Register-ObjectEvent friendly).</summary>
         public event EventHandler<SessionStateChangedEventArgs> StateChanged;
