@@ -24,7 +24,15 @@ namespace WecomPS.Protocol
             RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
         // Secret-looking JSON member of text that is not a whole frame: "secret":"...", "aes_key":"...", "token":"..."
-        private static readonly Regex SecretMember = new Regex(@"(""(?<name>[^""\\]{1,64})""\s*:\s*"")(?<value>[^""]*)",
+        // The value: a string (maybe cut short), or a scalar up to the next comma, brace or bracket.
+        private static readonly Regex SecretMember = new Regex(
+            @"(""(?<name>[^""\\]{1,64})""\s*:\s*)(?<value>""[^""]*""?|[^,}\]\s{\[][^,}\]\s]*)",
+            RegexOptions.Compiled | RegexOptions.CultureInvariant);
+
+        // An object or array under a secret name (the same names as IsSecretMember), up to its first closing bracket.
+        private static readonly Regex SecretContainer = new Regex(
+            @"(""(?i:[^""\\]*(?:secret|token|password|passwd|credential|auth)[^""\\]*|aeskey|aes_key|key|sign|signature|code)""" +
+            @"\s*:\s*)[\[{][^}\]]*[}\]]?",
             RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
         private static readonly string[] SecretNameParts =
@@ -98,11 +106,12 @@ namespace WecomPS.Protocol
         public static string RedactText(string text, int maxChars = 200)
         {
             if (text == null) return null;
+            text = SecretContainer.Replace(text, "$1\"" + Mask + "\"");
             text = SecretMember.Replace(text, m =>
             {
                 var name = m.Groups["name"].Value;
-                if (IsSecretMember(name)) return m.Groups[1].Value + Mask;
-                if (name.Equals("base64_data", StringComparison.OrdinalIgnoreCase)) return m.Groups[1].Value + "…";
+                if (IsSecretMember(name)) return m.Groups[1].Value + "\"" + Mask + "\"";
+                if (name.Equals("base64_data", StringComparison.OrdinalIgnoreCase)) return m.Groups[1].Value + "\"…\"";
                 return m.Value;
             });
             text = RedactUrl(text);
@@ -129,6 +138,10 @@ namespace WecomPS.Protocol
         {
             switch (e.ValueKind)
             {
+                case JsonValueKind.Object when IsSecretMember(name):
+                case JsonValueKind.Array when IsSecretMember(name):
+                    w.WriteStringValue(Mask);
+                    break;
                 case JsonValueKind.Object:
                     w.WriteStartObject();
                     foreach (var p in e.EnumerateObject()) { w.WritePropertyName(p.Name); Write(p.Value, p.Name, w); }
