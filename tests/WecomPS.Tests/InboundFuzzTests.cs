@@ -58,8 +58,11 @@ namespace WecomPS.Tests
                     long after = Settled();
                     _out.WriteLine("seed " + seed + ": " + frames + " frames in " + batches + " batches, " + s.MessagesReceived +
                                    " delivered, " + s.FramesSkipped + " skipped; memory " + baseline / 1024 + " KiB -> " + after / 1024 + " KiB");
-                    // Generous: a leak of the frames themselves (megabytes per batch) shows; allocator noise does not.
-                    Assert.True(after < baseline + 48L * 1024 * 1024,
+                    // Generous: a leak of the frames themselves (megabytes per batch) shows; the shared array pool's
+                    // cache (a plateau of some 40 MiB on a long run) does not. The dedup and chat tables keep an entry
+                    // per delivered msgid and chat (they get upper bounds in another part of issue 12): allow for them.
+                    long slack = 48L * 1024 * 1024 + 512L * s.MessagesReceived;
+                    Assert.True(after < baseline + slack,
                         "seed " + seed + ": memory grew from " + baseline / 1024 + " KiB to " + after / 1024 + " KiB");
                     Assert.Equal(0, s.Reconnects);
                 }
