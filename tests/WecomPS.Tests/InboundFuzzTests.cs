@@ -56,8 +56,10 @@ namespace WecomPS.Tests
                         batches++;
                     }
                     long after = Settled();
-                    _out.WriteLine("seed " + seed + ": " + frames + " frames in " + batches + " batches, " + s.MessagesReceived +
-                                   " delivered, " + s.FramesSkipped + " skipped; memory " + baseline / 1024 + " KiB -> " + after / 1024 + " KiB");
+                    _out.WriteLine("seed " + seed + ": " + frames + " frames in " + batches + " batches, "
+                        + s.MessagesReceived +
+                                   " delivered, " + s.FramesSkipped + " skipped; memory " + baseline / 1024
+                                       + " KiB -> " + after / 1024 + " KiB");
                     // Generous: a leak of the frames themselves (megabytes per batch) shows; the shared array pool's
                     // cache (a plateau of some 40 MiB on a long run) does not. The dedup and chat tables keep an entry
                     // per delivered msgid and chat (they get upper bounds in another part of issue 12): allow for them.
@@ -93,7 +95,8 @@ namespace WecomPS.Tests
             var clock = Stopwatch.StartNew();
             while (!delivered.Any(m => m.MsgId == sentinel))
             {
-                Assert.True(clock.Elapsed < SessionHarness.Wait, "seed " + seed + " batch " + batch + ": the good message did not arrive " +
+                Assert.True(clock.Elapsed < SessionHarness.Wait, "seed " + seed + " batch " + batch
+                    + ": the good message did not arrive " +
                     "(state " + s.State + ", reconnects " + s.Reconnects + "); frames: " + string.Join(" | ", pushed));
                 while (s.Inbox.TryTake(null, out var m)) delivered.Add(m);
                 if (!delivered.Any(m => m.MsgId == sentinel)) Thread.Sleep(5);
@@ -102,9 +105,12 @@ namespace WecomPS.Tests
             Assert.Equal(0, s.Reconnects);
             foreach (var m in delivered) AssertWellFormed(m);
 
-            long outcomes = delivered.Count - 1 + (s.FramesSkipped - skipped0) + (s.DuplicatesDropped - dup0) + (sink.UnwantedAcks - notes0);
-            Assert.True(outcomes == Batch, "seed " + seed + " batch " + batch + ": " + outcomes + " outcomes for " + Batch + " frames (" +
-                (delivered.Count - 1) + " delivered, " + (s.FramesSkipped - skipped0) + " skipped, " + (s.DuplicatesDropped - dup0) +
+            long outcomes = delivered.Count - 1 + (s.FramesSkipped - skipped0) + (s.DuplicatesDropped - dup0)
+                + (sink.UnwantedAcks - notes0);
+            Assert.True(outcomes == Batch, "seed " + seed + " batch " + batch + ": " + outcomes + " outcomes for "
+                + Batch + " frames (" +
+                (delivered.Count - 1) + " delivered, " + (s.FramesSkipped - skipped0) + " skipped, "
+                    + (s.DuplicatesDropped - dup0) +
                 " duplicates, " + (sink.UnwantedAcks - notes0) + " stray acks); frames: " + string.Join(" | ", pushed));
             return Batch;
         }
@@ -134,8 +140,10 @@ namespace WecomPS.Tests
             string msgid = "fz" + n + "-" + r.Next();
             string from = "\"from\":{\"userid\":\"" + Str(r) + "\",\"corpid\":\"c1\"}";
             string common = "\"msgid\":\"" + msgid + "\",\"create_time\":1767225600,\"aibotid\":\"B\"," +
-                            (r.Next(2) == 0 ? "\"chattype\":\"single\"," : "\"chattype\":\"group\",\"chatid\":\"wr" + r.Next(9) + "\",") + from;
-            string media = "{\"url\":\"https://h/f?sign=" + Str(r) + "\",\"aeskey\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk=\"}";
+                            (r.Next(2) == 0 ? "\"chattype\":\"single\"," : "\"chattype\":\"group\",\"chatid\":\"wr"
+                                + r.Next(9) + "\",") + from;
+            string media = "{\"url\":\"https://h/f?sign=" + Str(r)
+                + "\",\"aeskey\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk=\"}";
             string msg(string type, string content) =>
                 "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"R" + n + "\"},\"body\":{" + common +
                 ",\"msgtype\":\"" + type + "\",\"" + type + "\":" + content + "}}";
@@ -146,18 +154,25 @@ namespace WecomPS.Tests
             {
                 case 0: return msg("text", "{\"content\":\"hello " + Str(r) + "\"}");
                 case 1: return msg("image", media);
-                case 2: return msg("file", "{\"url\":\"https://h/f\",\"aeskey\":\"k\",\"filename\":\"a.pdf\",\"file_size\":12}");
+                case 2: return msg("file",
+                    "{\"url\":\"https://h/f\",\"aeskey\":\"k\",\"filename\":\"a.pdf\",\"file_size\":12}");
                 case 3: return msg("video", media);
                 case 4: return msg("voice", "{\"content\":\"spoken\"}");
                 case 5:
-                    return msg("mixed", "{\"msg_item\":[{\"msgtype\":\"text\",\"text\":{\"content\":\"look\"}},{\"msgtype\":\"image\",\"image\":" + media + "}]}");
+                    return msg("mixed",
+                        "{\"msg_item\":[{\"msgtype\":\"text\",\"text\":{\"content\":\"look\"}}," +
+                        "{\"msgtype\":\"image\",\"image\":" + media + "}]}");
                 case 6:
-                    return msg("text", "{\"content\":\"re\"},\"quote\":{\"msgtype\":\"text\",\"text\":{\"content\":\"orig\"}}");
+                    return msg("text",
+                        "{\"content\":\"re\"},\"quote\":{\"msgtype\":\"text\",\"text\":{\"content\":\"orig\"}}");
                 case 7: return ev("enter_chat", "{}");
                 case 8:
-                    return ev("template_card_event", "{\"card_type\":\"vote_interaction\",\"event_key\":\"k\",\"task_id\":\"t\"," +
-                        "\"selected_items\":{\"selected_item\":[{\"question_key\":\"q\",\"option_ids\":{\"option_id\":[\"o1\",\"o2\"]}}]}}");
-                case 9: return ev("feedback_event", "{\"id\":\"f\",\"type\":2,\"content\":\"meh\",\"inaccurate_reason_list\":[1,2]}");
+                    return ev("template_card_event",
+                        "{\"card_type\":\"vote_interaction\",\"event_key\":\"k\",\"task_id\":\"t\"," +
+                        "\"selected_items\":{\"selected_item\":[{\"question_key\":\"q\"," +
+                        "\"option_ids\":{\"option_id\":[\"o1\",\"o2\"]}}]}}");
+                case 9: return ev("feedback_event",
+                    "{\"id\":\"f\",\"type\":2,\"content\":\"meh\",\"inaccurate_reason_list\":[1,2]}");
                 case 10: return ev("some_new_event", "{\"x\":1}");
                 case 11: return "{\"headers\":{\"req_id\":\"ack-" + n + "\"},\"errcode\":0,\"errmsg\":\"ok\"}";
                 case 12: return "{\"cmd\":\"pong\",\"headers\":{\"req_id\":\"ping-" + n + "\"},\"errcode\":0}";
@@ -182,7 +197,9 @@ namespace WecomPS.Tests
             switch (r.Next(10))
             {
                 case 0: return Truncate(r, bytes);
-                case 1: return InsertBytes(r, bytes, Encoding.ASCII.GetBytes(InvalidUtf16Escapes[r.Next(InvalidUtf16Escapes.Length)]));
+                case 1:
+                    var escape = InvalidUtf16Escapes[r.Next(InvalidUtf16Escapes.Length)];
+                    return InsertBytes(r, bytes, Encoding.ASCII.GetBytes(escape));
                 case 2: return InsertBytes(r, bytes, new[] { (byte)r.Next(0, 0x20) });
                 case 3: return FlipBytes(r, bytes);
                 case 4: return SizedNear(r, bytes);
@@ -195,7 +212,8 @@ namespace WecomPS.Tests
             switch (r.Next(7))
             {
                 case 0: return ReplaceValue(r, text, WrongValues[r.Next(WrongValues.Length)]);
-                case 1: return ReplaceValue(r, text, "\"" + new string((char)('a' + r.Next(26)), r.Next(1000, 120_000)) + "\"");
+                case 1: return ReplaceValue(r, text, "\"" + new string((char)('a' + r.Next(26)), r.Next(1000,
+                    120_000)) + "\"");
                 case 2:
                     int depth = r.Next(2) == 0 ? r.Next(10, 70) : r.Next(70, 2000);
                     bool arrays = r.Next(2) == 0;
@@ -208,7 +226,8 @@ namespace WecomPS.Tests
                     int at = text.IndexOf("\"msgtype\"", StringComparison.Ordinal);
                     if (at < 0) at = text.IndexOf("\"cmd\"", StringComparison.Ordinal);
                     int brace = at > 0 ? text.LastIndexOf('{', at) : -1;
-                    return brace < 0 ? text : text.Insert(brace + 1, "\"msgtype\":" + WrongValues[r.Next(WrongValues.Length)] + ",\"cmd\":\"x\",");
+                    var wrong = WrongValues[r.Next(WrongValues.Length)];
+                    return brace < 0 ? text : text.Insert(brace + 1, "\"msgtype\":" + wrong + ",\"cmd\":\"x\",");
                 case 4: return ReplaceValue(r, text, "\"a\u0001b\u001bc\r\n\td\"");
                 case 5: return text.Replace("\"body\":{", "\"body\":{\"body\":{},");
                 default: return text;
@@ -241,7 +260,12 @@ namespace WecomPS.Tests
             {
                 char c = text[i];
                 if (escaped) { escaped = false; continue; }
-                if (inString) { if (c == '\\') escaped = true; else if (c == '"') { inString = false; if (depth == 0) return i + 1; } continue; }
+                if (inString)
+                {
+                    if (c == '\\') escaped = true;
+                    else if (c == '"') { inString = false; if (depth == 0) return i + 1; }
+                    continue;
+                }
                 if (c == '"') inString = true;
                 else if (c == '{' || c == '[') depth++;
                 else if (c == '}' || c == ']') { if (depth == 0) return i; depth--; if (depth == 0) return i + 1; }
@@ -259,11 +283,13 @@ namespace WecomPS.Tests
         }
 
         /// <summary>
-        /// Invalid text that a WebSocket text frame can carry: escapes of lone surrogates. Raw invalid UTF-8 never reaches
+        /// Invalid text that a WebSocket text frame can carry: escapes of lone surrogates. Raw invalid UTF-8 never
+        /// reaches
         /// the reader: the WebSocket layer fails the connection on it (RFC 6455 §8.1), see
         /// <see cref="Raw_invalid_UTF8_in_a_text_frame_fails_the_connection_and_the_session_reconnects"/>.
         /// </summary>
-        private static readonly string[] InvalidUtf16Escapes = { "\\ud800", "\\udc00x", "\\ud83d\\u0041", "\\uDFFF\\uD800", "\\u00" };
+        private static readonly string[] InvalidUtf16Escapes = { "\\ud800", "\\udc00x", "\\ud83d\\u0041",
+            "\\uDFFF\\uD800", "\\u00" };
 
         private static byte[] FlipBytes(Random r, byte[] b)
         {
@@ -304,7 +330,8 @@ namespace WecomPS.Tests
             using (var h = new SessionHarness())
             {
                 var s = h.Connect();
-                var frame = Encoding.UTF8.GetBytes("{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"R\"},\"body\":{\"x\":\"a\"}}");
+                var frame = Encoding.UTF8.GetBytes(
+                    "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"R\"},\"body\":{\"x\":\"a\"}}");
                 frame[frame.Length - 5] = 0xFF;
                 h.Server.PushRawBytes(frame);
                 h.WaitForReconnects(1);

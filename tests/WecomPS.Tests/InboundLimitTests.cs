@@ -14,7 +14,8 @@ namespace WecomPS.Tests
         internal static byte[] TextCallbackOfSize(int size, string msgId)
         {
             string Frame(string content) =>
-                "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"R" + msgId + "\"},\"body\":{\"msgid\":\"" + msgId +
+                "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"R" + msgId + "\"},\"body\":{\"msgid\":\""
+                    + msgId +
                 "\",\"aibotid\":\"B\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},\"msgtype\":\"text\"," +
                 "\"text\":{\"content\":\"" + content + "\"}}}";
             int overhead = Encoding.UTF8.GetByteCount(Frame(""));
@@ -39,7 +40,8 @@ namespace WecomPS.Tests
                 Assert.Equal(2, s.FramesSkipped);
                 Assert.Equal(WecomSessionState.Connected, s.State);
                 Assert.Equal(0, s.Reconnects);
-                Assert.True(h.Log.Has("Skipped a frame of 65537 bytes: larger than MaxInboundFrameBytes (65536 bytes)"));
+                Assert.True(h.Log.Has(
+                    "Skipped a frame of 65537 bytes: larger than MaxInboundFrameBytes (65536 bytes)"));
                 Assert.True(h.Log.Has("Skipped a frame of 1000000 bytes"));
                 // Reading through the oversized frames never grew the buffer past the cap.
                 Assert.True(s.ReceiveBufferSize <= 64 * 1024, "buffer " + s.ReceiveBufferSize);
@@ -112,13 +114,16 @@ namespace WecomPS.Tests
         [InlineData("1700000000", "2023-11-14T22:13:20+00:00")]
         [InlineData("\"1700000000\"", "2023-11-14T22:13:20+00:00")]
         [InlineData("1700000000123", "2023-11-14T22:13:20+00:00")]
-        public void An_unreadable_create_time_gives_CreateTime_null_and_the_message_still_arrives(string raw, string expected)
+        public void An_unreadable_create_time_gives_CreateTime_null_and_the_message_still_arrives(string raw,
+            string expected)
         {
             using (var h = new SessionHarness())
             {
                 var s = h.Connect();
-                h.Server.PushRaw("{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"Rct\"},\"body\":{\"msgid\":\"ct\"," +
-                                 "\"create_time\":" + raw + ",\"aibotid\":\"B\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"}," +
+                h.Server.PushRaw(
+                    "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"Rct\"},\"body\":{\"msgid\":\"ct\"," +
+                                 "\"create_time\":" + raw
+                                     + ",\"aibotid\":\"B\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"}," +
                                  "\"msgtype\":\"text\",\"text\":{\"content\":\"hello\"}}}");
                 h.WaitForInbox(1);
                 var m = Assert.Single(h.Drain());

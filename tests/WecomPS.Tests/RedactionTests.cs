@@ -56,7 +56,8 @@ namespace WecomPS.Tests
             Assert.StartsWith(url.Substring(0, url.IndexOf("://", StringComparison.Ordinal) + 3), red);
             // The same URL inside free text (an errmsg, a content) and inside a frame dump.
             Assert.DoesNotContain(V, FrameRedactor.RedactText("failed at " + url + " (see log)", 1000));
-            var frame = "{\"cmd\":\"x\",\"headers\":{\"req_id\":\"r\"},\"body\":{\"url\":\"" + url + "\",\"note\":\"see " + url + "\"}}";
+            var frame = "{\"cmd\":\"x\",\"headers\":{\"req_id\":\"r\"},\"body\":{\"url\":\"" + url
+                + "\",\"note\":\"see " + url + "\"}}";
             Assert.DoesNotContain(V, FrameRedactor.Redact(new ArraySegment<byte>(Encoding.UTF8.GetBytes(frame))));
         }
 
@@ -83,9 +84,11 @@ namespace WecomPS.Tests
         [InlineData("x_credential")]
         public void A_secret_member_of_a_frame_is_masked_whatever_its_type(string name)
         {
-            foreach (var value in new[] { "\"" + V + "\"", "12345678901234", "[\"" + V + "\"]", "{\"v\":\"" + V + "\"}" })
+            foreach (var value in new[] { "\"" + V + "\"", "12345678901234", "[\"" + V + "\"]", "{\"v\":\"" + V
+                + "\"}" })
             {
-                var frame = "{\"cmd\":\"x\",\"headers\":{\"req_id\":\"r\"},\"body\":{\"" + name + "\":" + value + ",\"bot_id\":\"b\"}}";
+                var frame = "{\"cmd\":\"x\",\"headers\":{\"req_id\":\"r\"},\"body\":{\"" + name + "\":" + value
+                    + ",\"bot_id\":\"b\"}}";
                 var red = FrameRedactor.Redact(new ArraySegment<byte>(Encoding.UTF8.GetBytes(frame)));
                 Assert.DoesNotContain(V, red);
                 Assert.DoesNotContain("12345678901234", red);
@@ -97,7 +100,8 @@ namespace WecomPS.Tests
         [Fact]
         public void Card_event_keys_and_task_ids_stay_readable_in_dumps()
         {
-            var frame = "{\"cmd\":\"aibot_event_callback\",\"headers\":{\"req_id\":\"r\"},\"body\":{\"event\":{\"template_card_event\":" +
+            var frame = "{\"cmd\":\"aibot_event_callback\",\"headers\":{\"req_id\":\"r\"}," +
+                        "\"body\":{\"event\":{\"template_card_event\":" +
                         "{\"event_key\":\"ek1\",\"task_id\":\"t1\",\"question_key\":\"qk1\"}}}}";
             var red = FrameRedactor.Redact(new ArraySegment<byte>(Encoding.UTF8.GetBytes(frame)));
             Assert.Contains("ek1", red);
@@ -111,7 +115,8 @@ namespace WecomPS.Tests
             using (var h = new SessionHarness())
             {
                 h.Connect();
-                var url = "https://b.cos.myqcloud.com/f?x-cos-security-token=" + V + "&X-Amz-Signature=" + V + "&sign=" + V;
+                var url = "https://b.cos.myqcloud.com/f?x-cos-security-token=" + V + "&X-Amz-Signature=" + V
+                    + "&sign=" + V;
                 h.Server.PushMessage("image", new { url, aeskey = V });
                 h.WaitForInbox(1);
                 var m = Assert.IsType<WecomPS.Message.Image>(Assert.Single(h.Drain()));

@@ -28,7 +28,8 @@ namespace WecomPS.Tests
         [Theory]
         [InlineData(false)]
         [InlineData(true)]
-        public void After_connects_and_reconnects_with_Debug_on_and_off_no_string_on_the_heap_holds_the_secret(bool control)
+        public void After_connects_and_reconnects_with_Debug_on_and_off_no_string_on_the_heap_holds_the_secret(
+            bool control)
         {
             // control: the child itself makes one string of the secret and drops it; the walk must find it, which
             // proves the walk sees dead strings and that a GetString() on the secret path would fail this test.
@@ -51,14 +52,17 @@ namespace WecomPS.Tests
                         int subscribes = server.FramesFor("aibot_subscribe").Count;
                         Thread.Sleep(300);   // let Receive-WecomMessage attach its log before the reconnect
                         server.DropConnections();
-                        Assert.True(SessionHarness.Eventually(() => server.FramesFor("aibot_subscribe").Count > subscribes, Wait),
+                        Assert.True(SessionHarness.Eventually(
+                            () => server.FramesFor("aibot_subscribe").Count > subscribes, Wait),
                             "the child did not subscribe again");
-                        Assert.True(SessionHarness.Eventually(() => TryPush(server), Wait), "no subscribed connection to push to");
+                        Assert.True(SessionHarness.Eventually(() => TryPush(server), Wait),
+                            "no subscribed connection to push to");
                     }
                     report = ReadLine(child);
                     var parts = report.Split(' ');
                     Assert.True(parts.Length == 5 && parts[0] == "ready", "child said: " + report);
-                    int gen0 = int.Parse(parts[1]), dumpsWithDebug = int.Parse(parts[2]), dumpsWithout = int.Parse(parts[3]);
+                    int gen0 = int.Parse(parts[1]), dumpsWithDebug = int.Parse(parts[2]);
+                    int dumpsWithout = int.Parse(parts[3]);
                     Assert.Equal(0, gen0);                    // no GC ran: every string ever made is still on the heap
                     Assert.True(dumpsWithDebug >= 2, report); // the Debug path ran, for the connect and the reconnect
                     Assert.Equal(0, dumpsWithout);
@@ -68,7 +72,8 @@ namespace WecomPS.Tests
                     Assert.True(strings > 1000, "walked only " + strings + " strings");
                     Assert.True(markerSeen, "the walk did not find the child's marker string");
                     if (control) Assert.NotEmpty(holding);
-                    else Assert.True(holding.Count == 0, holding.Count + " string(s) hold the secret: " + string.Join(", ", holding));
+                    else Assert.True(holding.Count == 0,
+                        holding.Count + " string(s) hold the secret: " + string.Join(", ", holding));
                 }
                 finally
                 {
@@ -95,7 +100,8 @@ namespace WecomPS.Tests
                 UseShellExecute = false,
                 WorkingDirectory = Path.GetDirectoryName(dll),
             };
-            foreach (var a in new[] { dll, SecretHeapChild.Verb, server.Endpoint.ToString(), server.BotId, marker, control ? "leak" : "clean" })
+            foreach (var a in new[] { dll, SecretHeapChild.Verb, server.Endpoint.ToString(), server.BotId, marker,
+                control ? "leak" : "clean" })
                 psi.ArgumentList.Add(a);
             // A gen0 budget of 1 GiB: the child makes far less, so no GC collects a dropped string before the walk.
             psi.Environment["DOTNET_GCgen0size"] = "0x40000000";
@@ -108,7 +114,8 @@ namespace WecomPS.Tests
         {
             var read = child.StandardOutput.ReadLineAsync();
             if (!read.Wait(Wait) || read.Result == null)
-                throw new Xunit.Sdk.XunitException("the child said nothing (exited: " + child.HasExited + "): " + StdErr(child));
+                throw new Xunit.Sdk.XunitException("the child said nothing (exited: " + child.HasExited + "): "
+                    + StdErr(child));
             if (read.Result.StartsWith("error", StringComparison.Ordinal))
                 throw new Xunit.Sdk.XunitException("child: " + read.Result + " " + StdErr(child));
             return read.Result;
@@ -120,7 +127,8 @@ namespace WecomPS.Tests
             return child.StandardError.ReadToEnd();
         }
 
-        private static (int strings, bool markerSeen, List<string> holding) WalkStrings(int pid, string secret, string marker)
+        private static (int strings, bool markerSeen, List<string> holding) WalkStrings(int pid, string secret,
+            string marker)
         {
             int strings = 0;
             bool markerSeen = false;
@@ -141,14 +149,17 @@ namespace WecomPS.Tests
                     if (text.Contains(marker)) markerSeen = true;
                     int at = text.IndexOf(secret, StringComparison.Ordinal);
                     if (at >= 0)
-                        holding.Add("0x" + obj.Address.ToString("x") + " (" + text.Length + " chars, secret at " + at + ")");
+                        holding.Add("0x" + obj.Address.ToString("x") + " (" + text.Length + " chars, secret at " + at
+                            + ")");
                 }
             }
             return (strings, markerSeen, holding);
         }
     }
 
-    /// <summary>The child: connects with -Debug, reconnects, disconnects; then again without -Debug; then waits.</summary>
+    /// <summary>
+    /// The child: connects with -Debug, reconnects, disconnects; then again without -Debug; then waits.
+    /// </summary>
     internal static class SecretHeapChild
     {
         public const string Verb = "secret-heap-child";
@@ -167,23 +178,27 @@ namespace WecomPS.Tests
 
                 using (var host = new PowerShellHost())
                 {
-                    var vars = new Dictionary<string, object> { ["secret"] = secret, ["botId"] = botId, ["endpoint"] = endpoint };
+                    var vars = new Dictionary<string, object> { ["secret"] = secret, ["botId"] = botId,
+                        ["endpoint"] = endpoint };
                     int withDebug = 0, without = 0, received = 0;
                     foreach (var debug in new[] { true, false })
                     {
                         var d = debug ? " -Debug" : "";
-                        var connect = host.Run("Connect-WecomBot -BotId $botId -Secret $secret -Endpoint $endpoint -Name heap" + d, vars);
+                        var connect = host.Run(
+                            "Connect-WecomBot -BotId $botId -Secret $secret -Endpoint $endpoint -Name heap" + d, vars);
                         Check(connect, "connect");
                         Console.Out.WriteLine("receiving");
                         Console.Out.Flush();
                         var receive = host.Run("Receive-WecomMessage -Session heap -Wait -Count 1 -TimeoutSec 60" + d);
                         Check(receive, "receive");
                         received += receive.Output.Count;
-                        int dumps = connect.Debug.Concat(receive.Debug).Count(l => l.StartsWith("-> ") && l.Contains("aibot_subscribe"));
+                        int dumps = connect.Debug.Concat(receive.Debug)
+                            .Count(l => l.StartsWith("-> ") && l.Contains("aibot_subscribe"));
                         if (debug) withDebug = dumps; else without = dumps;
                         Check(host.Run("Disconnect-WecomBot heap"), "disconnect");
                     }
-                    Console.Out.WriteLine("ready " + GC.CollectionCount(0) + " " + withDebug + " " + without + " " + received);
+                    Console.Out.WriteLine("ready " + GC.CollectionCount(0) + " " + withDebug + " " + without + " "
+                        + received);
                     Console.Out.Flush();
                     Console.In.ReadLine();   // the parent walks the heap now, then ends this process
                     GC.KeepAlive(_marker);
@@ -200,7 +215,8 @@ namespace WecomPS.Tests
         private static void Check(PsResult r, string what)
         {
             if (r.Terminating != null || r.Errors.Count > 0)
-                throw new InvalidOperationException(what + " failed: " + (r.Terminating?.ToString() ?? r.Errors[0].ToString()));
+                throw new InvalidOperationException(
+                    what + " failed: " + (r.Terminating?.ToString() ?? r.Errors[0].ToString()));
         }
 
         /// <summary>Byte by byte from stdin into a SecureString: no string of it is ever made here.</summary>

@@ -47,7 +47,8 @@ namespace WecomPS.Messages
         private static void CheckId(string field, string value)
         {
             if (value != null && value.Length > MaxIdLength)
-                throw new FormatException(field + " is " + value.Length + " characters long (at most " + MaxIdLength + ")");
+                throw new FormatException(field + " is " + value.Length + " characters long (at most " +
+                                          MaxIdLength + ")");
         }
 
         private static WecomMessage ParseMessage(JsonElement body, string msgType)

@@ -16,7 +16,8 @@ namespace WecomPS.Protocol
         private const string Mask = "***";
 
         // A query or fragment parameter: separator, name, '=', value (up to the next separator, space or quote).
-        private static readonly Regex QueryParam = new Regex(@"(?<sep>[?&;#])(?<name>[^=&;#?\s""'<>]+)=(?<value>[^&;#\s""'<>]*)",
+        private static readonly Regex QueryParam = new Regex(
+            @"(?<sep>[?&;#])(?<name>[^=&;#?\s""'<>]+)=(?<value>[^&;#\s""'<>]*)",
             RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
         // scheme://user:password@host or scheme://token@host: everything before '@' in the authority goes.
@@ -31,7 +32,8 @@ namespace WecomPS.Protocol
 
         // An object or array under a secret name (the same names as IsSecretMember), up to its first closing bracket.
         private static readonly Regex SecretContainer = new Regex(
-            @"(""(?i:[^""\\]*(?:secret|token|password|passwd|credential|auth)[^""\\]*|aeskey|aes_key|key|sign|signature|code)""" +
+            @"(""(?i:[^""\\]*(?:secret|token|password|passwd|credential|auth)[^""\\]*" +
+            @"|aeskey|aes_key|key|sign|signature|code)""" +
             @"\s*:\s*)[\[{][^}\]]*[}\]]?",
             RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
@@ -79,7 +81,8 @@ namespace WecomPS.Protocol
             try
             {
                 var cleaned = ControlCharEscaper.Escape(utf8);
-                using (var doc = JsonDocument.Parse(new ReadOnlyMemory<byte>(cleaned.Array, cleaned.Offset, cleaned.Count)))
+                var json = new ReadOnlyMemory<byte>(cleaned.Array, cleaned.Offset, cleaned.Count);
+                using (var doc = JsonDocument.Parse(json))
                 using (var ms = new MemoryStream())
                 {
                     var options = new JsonWriterOptions
@@ -102,7 +105,9 @@ namespace WecomPS.Protocol
             }
         }
 
-        /// <summary>Best effort for text that is not a whole JSON frame: masks secret-looking members and URL credentials.</summary>
+        /// <summary>
+        /// Best effort for text that is not a whole JSON frame: masks secret-looking members and URL credentials.
+        /// </summary>
         public static string RedactText(string text, int maxChars = 200)
         {
             if (text == null) return null;
@@ -111,7 +116,8 @@ namespace WecomPS.Protocol
             {
                 var name = m.Groups["name"].Value;
                 if (IsSecretMember(name)) return m.Groups[1].Value + "\"" + Mask + "\"";
-                if (name.Equals("base64_data", StringComparison.OrdinalIgnoreCase)) return m.Groups[1].Value + "\"…\"";
+                if (name.Equals("base64_data", StringComparison.OrdinalIgnoreCase))
+                    return m.Groups[1].Value + "\"…\"";
                 return m.Value;
             });
             text = RedactUrl(text);
@@ -120,7 +126,9 @@ namespace WecomPS.Protocol
             return Truncate(sb.ToString(), maxChars);
         }
 
-        /// <summary>A URL (or any text holding URLs) with the value of every secret-looking parameter and user info masked.</summary>
+        /// <summary>
+        /// A URL (or any text holding URLs) with the value of every secret-looking parameter and the user info masked.
+        /// </summary>
         public static string RedactUrl(string url)
         {
             if (url == null) return null;

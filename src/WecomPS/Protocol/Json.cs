@@ -70,7 +70,8 @@ namespace WecomPS.Protocol
                 return s >= 0 && s <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(s) : (DateTimeOffset?)null;
             }
             if (found.ValueKind == JsonValueKind.String &&
-                DateTimeOffset.TryParse(found.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                DateTimeOffset.TryParse(found.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+                    out var parsed))
                 return parsed;
             return null;
         }

@@ -33,7 +33,7 @@ namespace WecomPS.Session
             await _socket.ConnectAsync(options.Endpoint, ct).ConfigureAwait(false);
         }
 
-        /// <summary>The size of the receive buffer the reader holds between frames (tests watch it shrink back).</summary>
+        /// <summary>The receive buffer the reader holds between frames (tests watch it shrink back).</summary>
         internal int ReceiveBufferSize => Volatile.Read(ref _bufferSize);
         private int _bufferSize;
 
@@ -101,7 +101,8 @@ namespace WecomPS.Session
                     }
                     // A frame of exactly the limit fills the buffer and ends on an empty read: nothing was discarded.
                     if (discarded > 0) onOversized?.Invoke(count + discarded);
-                    else if (result.MessageType == WebSocketMessageType.Text) onFrame(new ArraySegment<byte>(buffer, 0, count));
+                    else if (result.MessageType == WebSocketMessageType.Text)
+                        onFrame(new ArraySegment<byte>(buffer, 0, count));
                     if (!ReferenceEquals(buffer, small))
                     {
                         buffer = small;

@@ -41,7 +41,8 @@ namespace WecomPS.Session
             get => _maxInboundFrameBytes;
             set
             {
-                if (value < 1024) throw new ArgumentOutOfRangeException(nameof(MaxInboundFrameBytes), value, "at least 1024 bytes");
+                if (value < 1024)
+                    throw new ArgumentOutOfRangeException(nameof(MaxInboundFrameBytes), value, "at least 1024 bytes");
                 _maxInboundFrameBytes = value;
             }
         }
