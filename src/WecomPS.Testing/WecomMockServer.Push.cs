@@ -75,6 +75,17 @@ namespace WecomPS.Testing
         public PushedFrame PushRaw(string rawText, int? connectionId = null) => Push(rawText, null, null, null, connectionId, null);
 
         /// <summary>
+        /// Exactly these bytes as one text frame: invalid UTF-8, frames of any size. The push record keeps only a
+        /// summary (the size), so a test can push megabytes without the double holding on to them.
+        /// </summary>
+        public PushedFrame PushRawBytes(byte[] utf8, int? connectionId = null)
+        {
+            if (utf8 == null) throw new ArgumentNullException(nameof(utf8));
+            int sent = SendToTargets(utf8, null, connectionId);
+            return Remember(new PushedFrame(null, null, "(" + utf8.Length + " raw bytes)", sent, null));
+        }
+
+        /// <summary>
         /// Sends an earlier push again, byte for byte (same req_id and msgid), like a server redelivering a callback.
         /// A client that de-duplicates by msgid shows it once.
         /// </summary>
@@ -182,6 +193,12 @@ namespace WecomPS.Testing
 
         private PushedFrame Push(string json, string reqId, string msgId, PushedCallback callback, int? connectionId, IReadOnlyList<RegisteredMedia> media)
         {
+            int sent = SendToTargets(Encoding.UTF8.GetBytes(json), callback, connectionId);
+            return Remember(new PushedFrame(reqId, msgId, json, sent, media));
+        }
+
+        private int SendToTargets(byte[] bytes, PushedCallback callback, int? connectionId)
+        {
             MockConnection[] targets;
             lock (_state.Sync)
             {
@@ -196,12 +213,11 @@ namespace WecomPS.Testing
                     ? "Connection " + connectionId + " is not open."
                     : "No subscribed connection to push to (open connections: " + ActiveConnectionCount + ").");
 
-            var bytes = Encoding.UTF8.GetBytes(json);
             int sent = 0;
             if (!_silent)
                 foreach (var connection in targets)
                     if (connection.SendAsync(bytes).GetAwaiter().GetResult()) sent++;
-            return Remember(new PushedFrame(reqId, msgId, json, sent, media));
+            return sent;
         }
 
         private PushedFrame Remember(PushedFrame pushed)

@@ -31,11 +31,24 @@ namespace WecomPS.Messages
             // In a single chat there is no chatid: the conversation is addressed by the sender's userid.
             m.ChatId = Json.Str(body, "chatid") ?? (m.ChatType == "group" ? null : m.UserId);
             m.ResponseUrl = Json.Str(body, "response_url");
+            // Ids are keys of the dedup and chat tables: a frame with an absurd one is not a message to keep.
+            CheckId("msgid", m.MsgId); CheckId("chatid", m.ChatId); CheckId("from.userid", m.UserId);
+            CheckId("headers.req_id", m.ReqId); CheckId("aibotid", m.AibotId); CheckId("chattype", m.ChatType);
             m.CreateTime = Json.UnixTime(body, "create_time") ?? Json.UnixTime(body, "created_at");
             m.ReceivedAt = receivedAt;
             m.Body = body;
             if (body.TryGetProperty("quote", out var quote) && quote.ValueKind == JsonValueKind.Object) m.Quote = ParseQuote(quote);
             return m;
+        }
+
+        /// <summary>Real ids are under 100 characters; one over this is refused, so no table keeps it.</summary>
+        public const int MaxIdLength = 1024;
+
+        private static void CheckId(string field, string value)
+        {
+            if (value != null && value.Length > MaxIdLength)
+                throw new FormatException(field + " is " + value.Length + " characters long (at most " +
+                                          MaxIdLength + ")");
         }
 
         private static WecomMessage ParseMessage(JsonElement body, string msgType)

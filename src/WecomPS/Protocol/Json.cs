@@ -11,7 +11,10 @@ namespace WecomPS.Protocol
         {
             switch (e.ValueKind)
             {
-                case JsonValueKind.Number: return e.TryGetInt32(out var i) ? i : (int?)(int)e.GetDouble();
+                case JsonValueKind.Number:
+                    if (e.TryGetInt32(out var i)) return i;
+                    // 1.5, 1e3: whole part when it fits; anything out of range is no value, never a wrapped one.
+                    return e.TryGetDouble(out var d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : (int?)null;
                 case JsonValueKind.String: return int.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
                 default: return null;
             }
@@ -21,7 +24,9 @@ namespace WecomPS.Protocol
         {
             switch (e.ValueKind)
             {
-                case JsonValueKind.Number: return e.TryGetInt64(out var i) ? i : (long?)(long)e.GetDouble();
+                case JsonValueKind.Number:
+                    if (e.TryGetInt64(out var i)) return i;
+                    return e.TryGetDouble(out var d) && d >= -9.2e18 && d <= 9.2e18 ? (long)d : (long?)null;
                 case JsonValueKind.String: return long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
                 default: return null;
             }
@@ -50,14 +55,28 @@ namespace WecomPS.Protocol
             return e;
         }
 
+        /// <summary>Seconds (or milliseconds) since 1970 as a number or string, or a date string.</summary>
+        /// <returns>
+        /// Null when absent, unreadable or outside 1970-01-01..9999-12-31: a bad timestamp never costs the message.
+        /// </returns>
         public static DateTimeOffset? UnixTime(JsonElement e, string path)
         {
             var found = Find(e, path);
             if (found.ValueKind == JsonValueKind.Undefined) return null;
             var secs = ReadLong(found);
-            if (secs.HasValue) return DateTimeOffset.FromUnixTimeSeconds(secs.Value > 100_000_000_000 ? secs.Value / 1000 : secs.Value);
-            if (found.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(found.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)) return parsed;
+            if (secs.HasValue)
+            {
+                long s = secs.Value > 100_000_000_000 ? secs.Value / 1000 : secs.Value;
+                return s >= 0 && s <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(s) : (DateTimeOffset?)null;
+            }
+            if (found.ValueKind == JsonValueKind.String &&
+                DateTimeOffset.TryParse(found.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+                    out var parsed))
+                return parsed;
             return null;
         }
+
+        /// <summary>9999-12-31T23:59:59Z, the last second a DateTimeOffset holds.</summary>
+        private const long MaxUnixSeconds = 253_402_300_799;
     }
 }

@@ -53,8 +53,11 @@ namespace WecomPS.Protocol
             return new OutboundFrame(cmd, reqId, buffer, sensitive);
         }
 
-        /// <summary>The frame as text with secrets, keys, signatures and chunk data redacted: safe for -Debug.</summary>
-        public string ToRedactedString() => FrameRedactor.Redact(Utf8);
+        /// <summary>
+        /// The frame as text with secrets, keys, signatures and chunk data redacted: safe for -Debug. The value of a
+        /// secret member is never decoded into a string, and a sensitive frame is never shown as raw text.
+        /// </summary>
+        public string ToRedactedString() => FrameRedactor.Redact(Utf8, allowRawExcerpt: !_sensitive);
 
         public override string ToString() => Cmd + " " + ReqId + " (" + Length + " bytes)";
 

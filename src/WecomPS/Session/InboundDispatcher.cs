@@ -44,6 +44,13 @@ namespace WecomPS.Session
             }
         }
 
+        /// <summary>A message over the size cap: the connection read it to its end and dropped it.</summary>
+        public void Oversized(long size, int cap)
+        {
+            Interlocked.Increment(ref _framesSkipped);
+            _log.Verbose("Skipped a frame of " + size + " bytes: larger than MaxInboundFrameBytes (" + cap + " bytes); it was not kept.");
+        }
+
         /// <summary>Counts a frame that was not delivered and says why in a Verbose line.</summary>
         public void Skipped(string what, ArraySegment<byte> utf8)
         {

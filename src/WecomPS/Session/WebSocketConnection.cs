@@ -33,34 +33,63 @@ namespace WecomPS.Session
             await _socket.ConnectAsync(options.Endpoint, ct).ConfigureAwait(false);
         }
 
-        /// <summary>Starts the reader. <paramref name="onFrame"/> gets each text message; <paramref name="onClosed"/> once, with why.</summary>
-        public void StartReading(Action<ArraySegment<byte>> onFrame, Action<string, Exception> onClosed)
+        /// <summary>The receive buffer the reader holds between frames (tests watch it shrink back).</summary>
+        internal int ReceiveBufferSize => Volatile.Read(ref _bufferSize);
+        private int _bufferSize;
+
+        /// <summary>The buffer a reader starts with and returns to after any larger frame.</summary>
+        internal const int InitialBufferSize = 64 * 1024;
+
+        /// <summary>
+        /// Starts the reader. <paramref name="onFrame"/> gets each text message of at most
+        /// <paramref name="maxFrameBytes"/> bytes; a larger one is read to its end without being kept and reported to
+        /// <paramref name="onOversized"/> with its size; <paramref name="onClosed"/> is called once, with why.
+        /// </summary>
+        public void StartReading(Action<ArraySegment<byte>> onFrame, Action<string, Exception> onClosed,
+            int maxFrameBytes = int.MaxValue, Action<long> onOversized = null)
         {
-            ReaderTask = Task.Run(() => ReadLoopAsync(onFrame, onClosed));
+            if (maxFrameBytes < 1) throw new ArgumentOutOfRangeException(nameof(maxFrameBytes));
+            ReaderTask = Task.Run(() => ReadLoopAsync(onFrame, onClosed, maxFrameBytes, onOversized));
         }
 
-        private async Task ReadLoopAsync(Action<ArraySegment<byte>> onFrame, Action<string, Exception> onClosed)
+        private async Task ReadLoopAsync(Action<ArraySegment<byte>> onFrame, Action<string, Exception> onClosed,
+            int limit, Action<long> onOversized)
         {
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            byte[] small = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+            byte[] buffer = small;
+            Volatile.Write(ref _bufferSize, buffer.Length);
             string reason = "the connection closed";
             Exception error = null;
             try
             {
                 while (!_life.IsCancellationRequested)
                 {
+                    // count: bytes kept (at most limit); discarded: bytes of an oversized frame read and dropped.
                     int count = 0;
+                    long discarded = 0;
+                    bool overflow = false;
                     WebSocketReceiveResult result;
                     do
                     {
-                        if (count == buffer.Length)
+                        ArraySegment<byte> into;
+                        if (!overflow && count == Math.Min(buffer.Length, limit))
                         {
-                            var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                            Buffer.BlockCopy(buffer, 0, bigger, 0, count);
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = bigger;
+                            if (buffer.Length < limit)
+                            {
+                                // Larger buffers are plain arrays, dropped after the frame: the GC takes them back.
+                                var bigger = new byte[(int)Math.Min((long)buffer.Length * 2, limit)];
+                                Buffer.BlockCopy(buffer, 0, bigger, 0, count);
+                                buffer = bigger;
+                                Volatile.Write(ref _bufferSize, buffer.Length);
+                            }
+                            else overflow = true;
                         }
-                        result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), _life.Token).ConfigureAwait(false);
-                        count += result.Count;
+                        // An oversized frame is read through the buffer and thrown away, never grown into.
+                        into = overflow
+                            ? new ArraySegment<byte>(buffer, 0, buffer.Length)
+                            : new ArraySegment<byte>(buffer, count, Math.Min(buffer.Length, limit) - count);
+                        result = await _socket.ReceiveAsync(into, _life.Token).ConfigureAwait(false);
+                        if (overflow) discarded += result.Count; else count += result.Count;
                     } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
                     if (result.MessageType == WebSocketMessageType.Close)
@@ -70,14 +99,23 @@ namespace WecomPS.Session
                         try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).ConfigureAwait(false); } catch { }
                         break;
                     }
-                    if (result.MessageType == WebSocketMessageType.Text) onFrame(new ArraySegment<byte>(buffer, 0, count));
+                    // A frame of exactly the limit fills the buffer and ends on an empty read: nothing was discarded.
+                    if (discarded > 0) onOversized?.Invoke(count + discarded);
+                    else if (result.MessageType == WebSocketMessageType.Text)
+                        onFrame(new ArraySegment<byte>(buffer, 0, count));
+                    if (!ReferenceEquals(buffer, small))
+                    {
+                        buffer = small;
+                        Volatile.Write(ref _bufferSize, buffer.Length);
+                    }
                 }
             }
             catch (OperationCanceledException) when (_life.IsCancellationRequested) { reason = "closed by the client"; }
             catch (Exception e) { reason = "the connection failed: " + e.Message; error = e; }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(small);
+                Volatile.Write(ref _bufferSize, 0);
                 Interlocked.Exchange(ref _closed, 1);
                 onClosed(reason, error);
             }

@@ -73,6 +73,8 @@ namespace WecomPS.Session
         internal CancellationToken Lifetime => _lifetime.Token;
         /// <summary>Readers, heartbeats, pings, reconnect loop and event deliveries still running.</summary>
         internal int BackgroundTaskCount => _tasks.Count;
+        /// <summary>The current connection's receive buffer (it shrinks back after a big frame).</summary>
+        internal int ReceiveBufferSize => Volatile.Read(ref _connection)?.ReceiveBufferSize ?? 0;
 
         /// <summary>Raised on every state change, on a background thread (Register-ObjectEvent friendly).</summary>
         public event EventHandler<SessionStateChangedEventArgs> StateChanged;
@@ -130,7 +132,8 @@ namespace WecomPS.Session
 
                 var heartbeat = new Heartbeat(_options, _lifetime.Token);
                 MakeCurrent(conn, heartbeat);
-                conn.StartReading(seg => OnFrame(conn, heartbeat, seg), (reason, error) => ConnectionLost(conn, reason));
+                conn.StartReading(seg => OnFrame(conn, heartbeat, seg), (reason, error) => ConnectionLost(conn, reason),
+                    _options.MaxInboundFrameBytes, size => OnOversizedFrame(conn, heartbeat, size));
                 _tasks.Track(conn.ReaderTask);
                 await SubscribeAsync(conn, ct, timeout).ConfigureAwait(false);
                 ConnectedSince = DateTimeOffset.Now;
@@ -256,6 +259,14 @@ namespace WecomPS.Session
             if (!IsCurrent(conn)) return;
             heartbeat.Touch();
             _inbound.OnFrame(utf8);
+        }
+
+        /// <summary>A message over MaxInboundFrameBytes: already read to its end and dropped; the reader goes on.</summary>
+        private void OnOversizedFrame(WebSocketConnection conn, Heartbeat heartbeat, long size)
+        {
+            if (!IsCurrent(conn)) return;
+            heartbeat.Touch();
+            _inbound.Oversized(size, _options.MaxInboundFrameBytes);
         }
 
         private void OnMessage(WecomMessage message)

@@ -36,6 +36,24 @@ namespace WecomPS.Session
         public int KnownChatsCapacity { get; set; } = 1000;
         /// <summary>Upper bound of the conversations the pacer tracks (idle ones are forgotten first).</summary>
         public int PacedConversationsCapacity { get; set; } = 10000;
+        /// <summary>
+        /// The largest inbound WebSocket message kept (default 4 MiB). Real frames are callbacks and acks of a few KB
+        /// (text is capped at 20480 bytes, media arrive as URLs), so 4 MiB is far above any of them and bounds what a
+        /// broken or hostile server can make the reader hold. A larger message is read to its end, dropped and
+        /// counted in FramesSkipped; the connection goes on.
+        /// </summary>
+        public int MaxInboundFrameBytes
+        {
+            get => _maxInboundFrameBytes;
+            set
+            {
+                if (value < 1024)
+                    throw new ArgumentOutOfRangeException(nameof(MaxInboundFrameBytes), value, "at least 1024 bytes");
+                _maxInboundFrameBytes = value;
+            }
+        }
+        private int _maxInboundFrameBytes = DefaultMaxInboundFrameBytes;
+        public const int DefaultMaxInboundFrameBytes = 4 * 1024 * 1024;
         public IWebProxy Proxy { get; set; }
         public bool SkipCertificateCheck { get; set; }
         public string CertificateThumbprint { get; set; }
