@@ -35,7 +35,8 @@ namespace WecomPS.Tests
             return pushed;
         }
 
-        private static List<string> Contents(IEnumerable<ReceivedFrame> frames) => frames.Select(f => f.BodyString("stream.content")).ToList();
+        private static List<string> Contents(IEnumerable<ReceivedFrame> frames) => frames.Select(f
+            => f.BodyString("stream.content")).ToList();
 
         private static void AssertOpenThenFinish(IReadOnlyList<ReceivedFrame> frames)
         {
@@ -49,7 +50,8 @@ namespace WecomPS.Tests
         {
             var pushed = PushAndReceive();
             var r = _ps.Run("$r = Start-WecomReply -ReplyTo $m -Content 'Working...' -Feedback fb_9; $r; " +
-                            "$r | Update-WecomReply -Content 'Step 2 of 3'; Complete-WecomReply $r 'Done: v2.3 deployed' -PassThru");
+                            "$r | Update-WecomReply -Content 'Step 2 of 3'; " +
+                            "Complete-WecomReply $r 'Done: v2.3 deployed' -PassThru");
             Assert.Empty(r.Errors);
             Assert.Equal(2, r.Output.Count);
             var reply = Assert.IsType<Reply>(r.Output[0].BaseObject);
@@ -83,14 +85,16 @@ namespace WecomPS.Tests
             Assert.Equal(30, (int)r.Output[0].BaseObject);
             Assert.Equal(ReplyState.Completed, r.Output[1].BaseObject);
             var frames = _server.RepliesTo(pushed.ReqId);
-            // Thirty updates took far less than one ack: the first went out, the later ones replaced each other while it
+            // Thirty updates took far less than one ack: the first went out, the later ones replaced each other while
+            // it
             // was in flight, and the latest went out (here with the final frame, which Complete sent next).
             Assert.True(frames.Count <= 4, "frames: " + string.Join(" | ", Contents(frames)));
             AssertOpenThenFinish(frames);
             Assert.Equal("Working", frames[0].BodyString("stream.content"));
             Assert.Equal("Step 30 of 30", frames[frames.Count - 1].BodyString("stream.content"));
             var steps = frames.Skip(1).Select(f => int.Parse(f.BodyString("stream.content").Split(' ')[1])).ToList();
-            Assert.Equal(steps.OrderBy(x => x).Distinct(), steps);   // only ever forward, never a stale one after a newer
+            // Only ever forward: never a stale one after a newer one.
+            Assert.Equal(steps.OrderBy(x => x).Distinct(), steps);
             // Replaced, not appended: no frame carries an earlier step.
             Assert.All(frames, f => Assert.DoesNotContain("\n", f.BodyString("stream.content")));
             // One in flight: every frame arrived at least one ack delay after the previous one (its ack came first).
@@ -104,9 +108,11 @@ namespace WecomPS.Tests
         {
             var pushed = PushAndReceive();
             _server.Options.AckDelay = TimeSpan.FromMilliseconds(500);
-            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; 1..10 | ForEach-Object { Update-WecomReply $r \"Step $_ of 10\" }");
+            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; " +
+                            "1..10 | ForEach-Object { Update-WecomReply $r \"Step $_ of 10\" }");
             Assert.Empty(r.Errors);
-            Assert.True(SpinWait.SpinUntil(() => _server.RepliesTo(pushed.ReqId).Any(f => f.BodyString("stream.content") == "Step 10 of 10"), Wait),
+            Assert.True(SpinWait.SpinUntil(() => _server.RepliesTo(pushed.ReqId).Any(f
+                => f.BodyString("stream.content") == "Step 10 of 10"), Wait),
                 "frames: " + string.Join(" | ", Contents(_server.RepliesTo(pushed.ReqId))));
             Assert.All(_server.RepliesTo(pushed.ReqId), f => Assert.Equal("false", f.BodyString("stream.finish")));
             Assert.True(_server.RepliesTo(pushed.ReqId).Count <= 4);
@@ -117,7 +123,8 @@ namespace WecomPS.Tests
         {
             var pushed = PushAndReceive();
             var r = _ps.Run("$r = Start-WecomReply $m 'Working'; Update-WecomReply $r 'Step 3 of 5'; " +
-                            "Get-WecomSession | Select-Object -ExpandProperty OpenReplyCount; Disconnect-WecomBot; $r.State");
+                            "Get-WecomSession | Select-Object -ExpandProperty OpenReplyCount; " +
+                            "Disconnect-WecomBot; $r.State");
             Assert.Empty(r.Errors);
             Assert.Equal(1, (int)r.Output[0].BaseObject);
             Assert.Equal(ReplyState.Completed, r.Output[1].BaseObject);
@@ -189,7 +196,8 @@ namespace WecomPS.Tests
                             "Update-WecomReply $r 'Step 4 of 4'; Complete-WecomReply $r; $r.State");
             Assert.Empty(r.Errors);
             Assert.Equal(ReplyState.CompletedAsMessage, r.Output.Single().BaseObject);
-            Assert.Equal("Step 4 of 4", Assert.Single(_server.FramesFor("aibot_send_msg")).BodyString("markdown.content"));
+            Assert.Equal("Step 4 of 4",
+                Assert.Single(_server.FramesFor("aibot_send_msg")).BodyString("markdown.content"));
         }
 
         [Fact]
@@ -205,7 +213,8 @@ namespace WecomPS.Tests
             Assert.Contains("20482", e.Exception.Message);
             Assert.Empty(_server.RepliesTo(pushed.ReqId));
 
-            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; Update-WecomReply $r $big; Complete-WecomReply $r $big; $r", vars);
+            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; Update-WecomReply $r $big; " +
+                            "Complete-WecomReply $r $big; $r", vars);
             Assert.Equal(2, r.Errors.Count);
             Assert.All(r.Errors, x =>
             {
@@ -216,9 +225,12 @@ namespace WecomPS.Tests
             Assert.Equal(new[] { "Working" }, Contents(_server.RepliesTo(pushed.ReqId)));
             Assert.Equal(ReplyState.Open, ((Reply)r.Output.Single().BaseObject).State);
             // Exactly at the limit is fine.
-            var r2 = _ps.Run("Complete-WecomReply $r $max", new Dictionary<string, object> { ["max"] = new string('é', 10240) });
+            var r2 = _ps.Run("Complete-WecomReply $r $max", new Dictionary<string, object> { ["max"] = new string('é',
+                10240) });
             Assert.Empty(r2.Errors);
-            Assert.Equal(20480, System.Text.Encoding.UTF8.GetByteCount(_server.RepliesTo(pushed.ReqId).Last().BodyString("stream.content")));
+            Assert.Equal(20480,
+                System.Text.Encoding.UTF8.GetByteCount(
+                    _server.RepliesTo(pushed.ReqId).Last().BodyString("stream.content")));
         }
 
         [Fact]

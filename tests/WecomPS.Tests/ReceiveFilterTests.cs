@@ -10,7 +10,8 @@ using Xunit;
 
 namespace WecomPS.Tests
 {
-    /// <summary>Receive-WecomMessage -UserId (an allowlist) and -MaxAgeSec (stale commands), through the engine (issue 15 §5).</summary>
+    /// <summary>Receive-WecomMessage -UserId (an allowlist) and -MaxAgeSec (stale commands), through the engine (issue
+    /// 15 §5).</summary>
     [Collection("PowerShell")]
     public sealed class ReceiveFilterTests : IDisposable
     {
@@ -32,9 +33,11 @@ namespace WecomPS.Tests
         private void WaitForInbox(int count) =>
             Assert.True(SpinWait.SpinUntil(() => Session.InboxCount == count, Wait), "inbox: " + Session.InboxCount);
 
-        private static List<string> Texts(PsResult r) => r.Output.Select(o => ((WecomMessage)o.BaseObject).Content).ToList();
+        private static List<string> Texts(PsResult r) => r.Output.Select(o
+            => ((WecomMessage)o.BaseObject).Content).ToList();
 
-        /// <summary>A text message whose create_time is <paramref name="age"/> in the past (the double's clock moved back).</summary>
+        /// <summary>A text message whose create_time is <paramref name="age"/> in the past (the double's clock moved
+        /// back).</summary>
         private PushedFrame PushOld(string text, TimeSpan age, string userId = "zhangsan")
         {
             _server.AdvanceClock(-age);
@@ -53,7 +56,8 @@ namespace WecomPS.Tests
             WaitForInbox(5);
             var r = _ps.Run("Receive-WecomMessage -UserId alice, 'carol.*'");
             Assert.Empty(r.Errors);
-            Assert.Equal(new[] { "alice", "carol.ops", "alice" }, r.Output.Select(o => ((WecomMessage)o.BaseObject).UserId));
+            Assert.Equal(new[] { "alice", "carol.ops", "alice" }, r.Output.Select(o
+                => ((WecomMessage)o.BaseObject).UserId));
             Assert.IsType<WecomPS.Event.EnterChat>(r.Output[2].BaseObject);
             // Case matters: user ids are compared as the server sends them.
             Assert.Empty(_ps.Run("Receive-WecomMessage -UserId MALLORY").Output);
@@ -150,8 +154,10 @@ namespace WecomPS.Tests
         {
             var id = Guid.NewGuid().ToString("N");
             var time = createTime.HasValue ? "\"create_time\":" + createTime.Value + "," : "";
-            _server.PushRaw("{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"req_" + id + "\"},\"body\":{\"msgid\":\"m_" + id
-                + "\",\"aibotid\":\"" + _server.BotId + "\",\"chattype\":\"single\",\"from\":{\"userid\":\"zhangsan\"}," + time
+            _server.PushRaw("{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"req_" + id
+                + "\"},\"body\":{\"msgid\":\"m_" + id
+                + "\",\"aibotid\":\"" + _server.BotId
+                    + "\",\"chattype\":\"single\",\"from\":{\"userid\":\"zhangsan\"}," + time
                 + "\"msgtype\":\"text\",\"text\":{\"content\":\"" + text + "\"}}}");
         }
     }

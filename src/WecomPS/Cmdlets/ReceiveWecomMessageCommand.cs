@@ -92,8 +92,10 @@ namespace WecomPS.Cmdlets
             {
                 var sent = Inbox.SentAt(m);
                 WriteVerbose("Skipped [" + m.MsgType + "] message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId
-                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (m.CreateTime.HasValue ? "" : " (received; no create_time)")
-                    + ", " + (DateTimeOffset.Now - sent).TotalSeconds.ToString("0") + " s ago, over -MaxAgeSec " + MaxAgeSec
+                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (m.CreateTime.HasValue ? ""
+                        : " (received; no create_time)")
+                    + ", " + (DateTimeOffset.Now - sent).TotalSeconds.ToString("0") + " s ago, over -MaxAgeSec "
+                        + MaxAgeSec
                     + "; it was removed from the inbox.");
             }
             skipped.Clear();
@@ -101,7 +103,8 @@ namespace WecomPS.Cmdlets
 
         private Func<WecomMessage, bool> BuildFilter()
         {
-            if (MsgType == null && ChatId == null && ChatType == null && EventType == null && UserId == null) return null;
+            if (MsgType == null && ChatId == null && ChatType == null && EventType == null
+                && UserId == null) return null;
             var chats = Patterns(ChatId);
             var users = Patterns(UserId);
             return m =>

@@ -6,7 +6,8 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    /// <summary>Starts a reply that shows progress: its content is replaced by Update-WecomReply, closed by Complete-WecomReply.</summary>
+    /// <summary>Starts a reply that shows progress: its content is replaced by Update-WecomReply, closed by
+    /// Complete-WecomReply.</summary>
     [Cmdlet(VerbsLifecycle.Start, "WecomReply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(Reply))]
     public sealed class StartWecomReplyCommand : WecomSessionCmdlet
@@ -28,16 +29,20 @@ namespace WecomPS.Cmdlets
         {
             var session = ResolveSession();
             var content = Content ?? "";
-            if (!ShouldProcess(Describe(ReplyTo), "Start a reply that shows progress (" + ContentSplitter.ByteCount(content) + " bytes)"))
+            if (!ShouldProcess(Describe(ReplyTo), "Start a reply that shows progress ("
+                + ContentSplitter.ByteCount(content) + " bytes)"))
                 return;
             var timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
-            TryRun(() => WriteObject(Await(Reply.StartAsync(session, ReplyTo, content, Feedback, StopToken, timeout))), ReplyTo);
+            TryRun(() => WriteObject(Await(Reply.StartAsync(session, ReplyTo, content, Feedback, StopToken,
+                timeout))), ReplyTo);
         }
 
-        internal static string Describe(WecomMessage m) => "message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId;
+        internal static string Describe(WecomMessage m) => "message " + m.MsgId + " from " + m.UserId + " in "
+            + m.ChatId;
     }
 
-    /// <summary>Replaces what a reply shows (coalesced: the latest content always goes out, one frame in flight).</summary>
+    /// <summary>Replaces what a reply shows (coalesced: the latest content always goes out, one frame in
+    /// flight).</summary>
     [Cmdlet(VerbsData.Update, "WecomReply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(Reply))]
     public sealed class UpdateWecomReplyCommand : WecomCmdlet
@@ -55,7 +60,8 @@ namespace WecomPS.Cmdlets
 
         protected override void ProcessRecord()
         {
-            if (!ShouldProcess(Reply.ToString(), "Replace the shown content (" + ContentSplitter.ByteCount(Content) + " bytes)")) return;
+            if (!ShouldProcess(Reply.ToString(), "Replace the shown content (" + ContentSplitter.ByteCount(Content)
+                + " bytes)")) return;
             using (Reply.Session.AttachLog(this))
             {
                 if (TryRun(() => Reply.Update(Content), Reply) && PassThru) WriteObject(Reply);
@@ -64,7 +70,8 @@ namespace WecomPS.Cmdlets
         }
     }
 
-    /// <summary>Sends a reply's final content with finish:true (as a normal message when the stream has expired).</summary>
+    /// <summary>Sends a reply's final content with finish:true (as a normal message when the stream has
+    /// expired).</summary>
     [Cmdlet(VerbsLifecycle.Complete, "WecomReply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(Reply))]
     public sealed class CompleteWecomReplyCommand : WecomCmdlet
@@ -85,14 +92,16 @@ namespace WecomPS.Cmdlets
 
         protected override void ProcessRecord()
         {
-            var what = Content != null ? "Send the final content (" + ContentSplitter.ByteCount(Content) + " bytes)" : "Finish with the shown content";
+            var what = Content != null ? "Send the final content (" + ContentSplitter.ByteCount(Content) + " bytes)"
+                : "Finish with the shown content";
             if (!ShouldProcess(Reply.ToString(), what)) return;
             using (Reply.Session.AttachLog(this))
             {
                 // Not the stop token: after Ctrl+C the final frame still goes out, within its own bound.
                 var bound = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(TimeoutSec));
                 var completing = Reply.CompleteAsync(Content, bound.Token);
-                completing.ContinueWith(_ => bound.Dispose(), System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously);
+                completing.ContinueWith(_ => bound.Dispose(),
+                    System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously);
                 if (TryRun(() => Await(completing), Reply) && PassThru) WriteObject(Reply);
             }
         }

@@ -43,14 +43,16 @@ namespace WecomPS.Session
             if (wake != null) foreach (var w in wake) w();
         }
 
-        public bool TryTake(Func<WecomMessage, bool> filter, out WecomMessage message) => TryTake(filter, null, null, out message);
+        public bool TryTake(Func<WecomMessage, bool> filter, out WecomMessage message) => TryTake(filter, null, null,
+            out message);
 
         /// <summary>
         /// Takes the first message matching <paramref name="filter"/>. Matching messages that <paramref name="stale"/>
         /// says are too old on the way are removed, counted (<see cref="StaleSkipped"/>) and added to
         /// <paramref name="skipped"/>; messages the filter does not match stay queued, old or not.
         /// </summary>
-        public bool TryTake(Func<WecomMessage, bool> filter, Func<WecomMessage, bool> stale, ICollection<WecomMessage> skipped,
+        public bool TryTake(Func<WecomMessage, bool> filter, Func<WecomMessage, bool> stale,
+            ICollection<WecomMessage> skipped,
             out WecomMessage message)
         {
             lock (_gate)
@@ -88,7 +90,8 @@ namespace WecomPS.Session
         public static DateTimeOffset SentAt(WecomMessage m) =>
             m.CreateTime.HasValue && m.CreateTime.Value > UsableSince ? m.CreateTime.Value : m.ReceivedAt;
 
-        /// <summary>True when the message was sent more than <paramref name="maxAge"/> before <paramref name="now"/>.</summary>
+        /// <summary>True when the message was sent more than <paramref name="maxAge"/> before <paramref
+        /// name="now"/>.</summary>
         public static bool IsOlderThan(WecomMessage m, TimeSpan maxAge, DateTimeOffset now) => now - SentAt(m) > maxAge;
 
         private static readonly DateTimeOffset UsableSince = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -29,7 +29,8 @@ namespace WecomPS
     /// </summary>
     public sealed class Reply
     {
-        /// <summary>How long the server keeps a stream open after its first frame (docs/protocol.md §5.1, §8).</summary>
+        /// <summary>How long the server keeps a stream open after its first frame (docs/protocol.md §5.1,
+        /// §8).</summary>
         public static readonly TimeSpan StreamLifetime = TimeSpan.FromMinutes(10);
         public const int MaxContentBytes = ContentSplitter.DefaultMaxBytes;
 
@@ -58,7 +59,8 @@ namespace WecomPS
         public string StreamId { get; }
         public ReplyState State { get { lock (_gate) return _state; } }
         public DateTimeOffset StartedAt { get; }
-        /// <summary>When the server stops taking frames of this stream; later, Complete sends a normal message.</summary>
+        /// <summary>When the server stops taking frames of this stream; later, Complete sends a normal
+        /// message.</summary>
         public DateTimeOffset ExpiresAt => StartedAt + StreamLifetime;
         public DateTimeOffset? CompletedAt { get { lock (_gate) return _completedAt; } }
         public string ChatId => _replyTo.ChatId;
@@ -68,7 +70,8 @@ namespace WecomPS
         public string ReqId => _replyTo.ReqId;
         public string MsgId => _replyTo.MsgId;
         public string SessionName => _session.Name;
-        /// <summary>The latest content asked for (what the bubble shows once the frame in flight is acknowledged).</summary>
+        /// <summary>The latest content asked for (what the bubble shows once the frame in flight is
+        /// acknowledged).</summary>
         public string Content { get { lock (_gate) return _content; } }
         /// <summary>Frames acknowledged by the server.</summary>
         public int FramesSent { get { lock (_gate) return _frames; } }
@@ -82,7 +85,8 @@ namespace WecomPS
         // ------------------------------------------------------------ start
 
         /// <summary>
-        /// Sends the first frame (finish:false) and returns the open reply once the server acknowledged it. The reply is
+        /// Sends the first frame (finish:false) and returns the open reply once the server acknowledged it. The reply
+        /// is
         /// registered with the session from before the frame goes out, so closing the session finishes it.
         /// Cancelled (Ctrl+C) while waiting: the reply is finished in the background, bounded.
         /// </summary>
@@ -93,12 +97,14 @@ namespace WecomPS
             MessageSender.EnsureReplyable(replyTo);
             if (replyTo is WecomPS.Event.EnterChat)
                 throw new WecomException(ErrorIds.NotReplyable, ErrorCategory.InvalidArgument,
-                    "A welcome reply cannot show progress (aibot_respond_welcome_msg is one-shot); use Send-WecomMessage.");
+                    "A welcome reply cannot show progress (aibot_respond_welcome_msg is one-shot); "
+                    + "use Send-WecomMessage.");
             CheckSize(content);
             var reply = new Reply(session, replyTo, content, timeout);
             session.Replies.Add(reply);
             Task first;
-            lock (reply._gate) reply._inFlight = first = reply.SendFrameAsync(reply._content, false, feedbackId, true, ct);
+            lock (reply._gate) reply._inFlight = first = reply.SendFrameAsync(reply._content, false, feedbackId, true,
+                ct);
             try
             {
                 await first.ConfigureAwait(false);
@@ -158,7 +164,8 @@ namespace WecomPS
                 {
                     lock (_gate) { _expired = true; _lastError = e.Message; }
                     _session.Log.Warning("The reply " + StreamId + " expired (846608, a stream lives "
-                        + StreamLifetime.TotalMinutes + " minutes): Complete-WecomReply will send its content as a message.");
+                        + StreamLifetime.TotalMinutes
+                            + " minutes): Complete-WecomReply will send its content as a message.");
                     return;
                 }
                 catch (OperationCanceledException) { return; }
@@ -208,11 +215,13 @@ namespace WecomPS
                         lock (_gate) { _expired = true; _lastError = e.Message; }
                     }
                 }
-                _session.Log.Warning("The reply " + StreamId + " expired (846608: a stream lives " + StreamLifetime.TotalMinutes
+                _session.Log.Warning("The reply " + StreamId + " expired (846608: a stream lives "
+                    + StreamLifetime.TotalMinutes
                     + " minutes); its final content (" + ContentSplitter.ByteCount(final) + " bytes) goes to " + ChatId
                     + " as a new message instead.");
                 if (final.Length > 0)
-                    await MessageSender.SendMarkdownAsync(_session, ChatId, final, MessageSender.ChatTypeCode(ChatType), null,
+                    await MessageSender.SendMarkdownAsync(_session, ChatId, final,
+                        MessageSender.ChatTypeCode(ChatType), null,
                         ct, _timeout).ConfigureAwait(false);
                 Close(ReplyState.CompletedAsMessage);
             }
@@ -232,12 +241,15 @@ namespace WecomPS
                 try
                 {
                     await CompleteAsync(null, cts.Token).ConfigureAwait(false);
-                    _session.Log.Verbose("The reply " + StreamId + " to " + ChatId + " was left open; it was finished with its last content.");
+                    _session.Log.Verbose("The reply " + StreamId + " to " + ChatId
+                        + " was left open; it was finished with its last content.");
                 }
                 catch (Exception e)
                 {
-                    _session.Log.Warning("The reply " + StreamId + " to " + ChatId + " was left open and could not be finished: "
-                        + (e is OperationCanceledException ? "no acknowledgement within " + budget.TotalSeconds + " s" : e.Message));
+                    _session.Log.Warning("The reply " + StreamId + " to " + ChatId
+                        + " was left open and could not be finished: "
+                        + (e is OperationCanceledException ? "no acknowledgement within " + budget.TotalSeconds
+                            + " s" : e.Message));
                 }
             }
         }
@@ -251,9 +263,11 @@ namespace WecomPS
         private void EnsureOpen()
         {
             if (_state == ReplyState.Open && !_closing) return;
-            var why = _closing ? "is being completed" : _state == ReplyState.Failed ? "failed to start" : "was completed";
+            var why = _closing ? "is being completed" : _state == ReplyState.Failed ? "failed to start"
+                : "was completed";
             throw new WecomException(ErrorIds.ReplyClosed, ErrorCategory.InvalidOperation,
-                "The reply " + StreamId + " to " + ChatId + " " + why + "; it takes no more content. Start a new one with Start-WecomReply.");
+                "The reply " + StreamId + " to " + ChatId + " " + why
+                    + "; it takes no more content. Start a new one with Start-WecomReply.");
         }
 
         internal static void CheckSize(string content)
@@ -262,11 +276,13 @@ namespace WecomPS
             if (bytes > MaxContentBytes)
                 throw new WecomException(ErrorIds.ReplyContentTooLong, ErrorCategory.LimitsExceeded,
                     "The reply content is " + bytes + " UTF-8 bytes; a stream frame holds at most " + MaxContentBytes
-                    + " and a replacing reply cannot continue in a second bubble. Nothing was sent. Shorten it, or send the"
+                    + " and a replacing reply cannot continue in a second bubble. Nothing was sent."
+                    + " Shorten it, or send the"
                     + " long text with Send-WecomMessage -ReplyTo (it splits).");
         }
 
-        private async Task SendFrameAsync(string content, bool finish, string feedbackId, bool first, CancellationToken ct)
+        private async Task SendFrameAsync(string content, bool finish, string feedbackId, bool first,
+            CancellationToken ct)
         {
             await MessageSender.SendStreamFrameAsync(_session, _replyTo, StreamId, content, finish, feedbackId, ct,
                 firstFrame: first, timeout: _timeout).ConfigureAwait(false);

@@ -60,7 +60,8 @@ namespace WecomPS.Session
         public long FramesSkipped => _inbound.FramesSkipped;
         public int InboxCount => Inbox.Count;
         public long Dropped => Inbox.Dropped;
-        /// <summary>Messages Receive-WecomMessage -MaxAgeSec removed from the inbox because they were too old.</summary>
+        /// <summary>Messages Receive-WecomMessage -MaxAgeSec removed from the inbox because they were too
+        /// old.</summary>
         public long StaleSkipped => Inbox.StaleSkipped;
         /// <summary>Replies started with Start-WecomReply and not completed yet.</summary>
         public int OpenReplyCount => Replies.Count;
@@ -377,7 +378,8 @@ namespace WecomPS.Session
         }
 
         /// <summary>
-        /// Finishes the open replies (bounded by <see cref="OpenReplies.FinishBudget"/>), then closes the socket cleanly
+        /// Finishes the open replies (bounded by <see cref="OpenReplies.FinishBudget"/>), then closes the socket
+        /// cleanly
         /// and stops the heartbeat and reconnects. State becomes Disconnected.
         /// </summary>
         public async Task DisconnectAsync(TimeSpan? timeout = null)
@@ -400,7 +402,8 @@ namespace WecomPS.Session
 
         public void Dispose()
         {
-            try { DisconnectAsync(TimeSpan.FromSeconds(1)).Wait(TimeSpan.FromSeconds(3) + OpenReplies.FinishBudget); } catch { }
+            try { DisconnectAsync(TimeSpan.FromSeconds(1)).Wait(TimeSpan.FromSeconds(3)
+                + OpenReplies.FinishBudget); } catch { }
         }
     }
 }
