@@ -11,6 +11,7 @@
     FormatsToProcess     = @('WecomPS.Format.ps1xml')
     TypesToProcess       = @('WecomPS.Types.ps1xml')
     CmdletsToExport      = @(
+        'Complete-WecomReply'
         'Connect-WecomBot'
         'Disconnect-WecomBot'
         'Get-WecomSession'
@@ -19,6 +20,8 @@
         'Send-WecomCard'
         'Send-WecomFile'
         'Send-WecomMessage'
+        'Start-WecomReply'
+        'Update-WecomReply'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using WecomPS.Messages;
@@ -21,7 +22,13 @@ namespace WecomPS.Cmdlets
 
         [Parameter] [ArgumentCompleter(typeof(MsgTypeCompleter))] public string[] MsgType { get; set; }
 
-        [Parameter] [ArgumentCompleter(typeof(ChatIdCompleter))] public string[] ChatId { get; set; }
+        [Parameter] [SupportsWildcards] [ArgumentCompleter(typeof(ChatIdCompleter))] public string[] ChatId { get; set; }
+
+        /// <summary>Only messages and events from these users (wildcards); the others stay in the inbox.</summary>
+        [Parameter] [SupportsWildcards] [ValidateNotNullOrEmpty] public string[] UserId { get; set; }
+
+        /// <summary>Skip (and remove) matching messages sent more than this many seconds ago.</summary>
+        [Parameter] [ValidateRange(1, int.MaxValue)] public int MaxAgeSec { get; set; }
 
         [Parameter] [ValidateSet("single", "group")] public string ChatType { get; set; }
 
@@ -31,6 +38,13 @@ namespace WecomPS.Cmdlets
         {
             var session = ResolveSession();
             Func<WecomMessage, bool> filter = BuildFilter();
+            Func<WecomMessage, bool> stale = null;
+            if (MaxAgeSec > 0)
+            {
+                var maxAge = TimeSpan.FromSeconds(MaxAgeSec);
+                stale = m => Inbox.IsOlderThan(m, maxAge, DateTimeOffset.Now);
+            }
+            var skipped = new List<WecomMessage>();
             var deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? DateTime.UtcNow.AddSeconds(Timeout) : (DateTime?)null;
             int emitted = 0;
             using (session.Inbox.OnAdded(Wake))
@@ -38,8 +52,11 @@ namespace WecomPS.Cmdlets
                 while (true)
                 {
                     WarnAboutDrops(session);
-                    while ((Count == 0 || emitted < Count) && session.Inbox.TryTake(filter, out var message))
+                    while (Count == 0 || emitted < Count)
                     {
+                        bool took = session.Inbox.TryTake(filter, stale, skipped, out var message);
+                        ReportSkipped(skipped);
+                        if (!took) break;
                         WriteObject(message);
                         emitted++;
                     }
@@ -69,15 +86,38 @@ namespace WecomPS.Cmdlets
                              " oldest message(s) were dropped. Receive more often or raise -InboxCapacity.");
         }
 
+        private void ReportSkipped(List<WecomMessage> skipped)
+        {
+            foreach (var m in skipped)
+            {
+                var sent = Inbox.SentAt(m);
+                WriteVerbose("Skipped [" + m.MsgType + "] message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId
+                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (m.CreateTime.HasValue ? ""
+                        : " (received; no create_time)")
+                    + ", " + (DateTimeOffset.Now - sent).TotalSeconds.ToString("0") + " s ago, over -MaxAgeSec "
+                        + MaxAgeSec
+                    + "; it was removed from the inbox.");
+            }
+            skipped.Clear();
+        }
+
         private Func<WecomMessage, bool> BuildFilter()
         {
-            if (MsgType == null && ChatId == null && ChatType == null && EventType == null) return null;
+            if (MsgType == null && ChatId == null && ChatType == null && EventType == null
+                && UserId == null) return null;
+            var chats = Patterns(ChatId);
+            var users = Patterns(UserId);
             return m =>
                 (MsgType == null || MsgType.Any(t => string.Equals(t, m.MsgType, StringComparison.OrdinalIgnoreCase))) &&
-                (ChatId == null || ChatId.Contains(m.ChatId, StringComparer.Ordinal)) &&
+                (chats == null || (m.ChatId != null && chats.Any(p => p.IsMatch(m.ChatId)))) &&
+                (users == null || (m.UserId != null && users.Any(p => p.IsMatch(m.UserId)))) &&
                 (ChatType == null || string.Equals(ChatType, m.ChatType, StringComparison.OrdinalIgnoreCase)) &&
                 (EventType == null || (m is WecomEvent e && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
         }
+
+        /// <summary>Case-sensitive wildcard patterns (ids are compared exactly, as the server sends them).</summary>
+        private static WildcardPattern[] Patterns(string[] values) =>
+            values?.Select(v => WildcardPattern.Get(v ?? "", WildcardOptions.None)).ToArray();
     }
 
     public sealed class MsgTypeCompleter : IArgumentCompleter

@@ -42,6 +42,8 @@ namespace WecomPS.Session
         public const string RateLimited = "WecomRateLimited";
         public const string ReconnectExhausted = "WecomReconnectExhausted";
         public const string ReconnectFailed = "WecomReconnectFailed";
+        public const string ReplyClosed = "WecomReplyClosed";
+        public const string ReplyContentTooLong = "WecomReplyContentTooLong";
         public const string ReplyExpired = "WecomReplyExpired";
         public const string SessionClosed = "WecomSessionClosed";
         public const string SessionFailed = "WecomSessionFailed";

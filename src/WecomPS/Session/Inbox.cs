@@ -16,12 +16,15 @@ namespace WecomPS.Session
         private readonly List<Action> _waiters = new List<Action>();
         private long _dropped;
         private long _unreportedDrops;
+        private long _staleSkipped;
 
         public Inbox(int capacity) { Capacity = capacity > 0 ? capacity : 10000; }
 
         public int Capacity { get; set; }
         public int Count { get { lock (_gate) return _items.Count; } }
         public long Dropped => Interlocked.Read(ref _dropped);
+        /// <summary>Messages removed unseen because a receiver found them too old (-MaxAgeSec).</summary>
+        public long StaleSkipped => Interlocked.Read(ref _staleSkipped);
 
         public void Add(WecomMessage message)
         {
@@ -40,23 +43,58 @@ namespace WecomPS.Session
             if (wake != null) foreach (var w in wake) w();
         }
 
-        public bool TryTake(Func<WecomMessage, bool> filter, out WecomMessage message)
+        public bool TryTake(Func<WecomMessage, bool> filter, out WecomMessage message) => TryTake(filter, null, null,
+            out message);
+
+        /// <summary>
+        /// Takes the first message matching <paramref name="filter"/>. Matching messages that <paramref name="stale"/>
+        /// says are too old on the way are removed, counted (<see cref="StaleSkipped"/>) and added to
+        /// <paramref name="skipped"/>; messages the filter does not match stay queued, old or not.
+        /// </summary>
+        public bool TryTake(Func<WecomMessage, bool> filter, Func<WecomMessage, bool> stale,
+            ICollection<WecomMessage> skipped,
+            out WecomMessage message)
         {
             lock (_gate)
             {
-                for (var node = _items.First; node != null; node = node.Next)
+                var node = _items.First;
+                while (node != null)
                 {
+                    var next = node.Next;
                     if (filter == null || filter(node.Value))
                     {
-                        message = node.Value;
-                        _items.Remove(node);
-                        return true;
+                        if (stale != null && stale(node.Value))
+                        {
+                            _items.Remove(node);
+                            Interlocked.Increment(ref _staleSkipped);
+                            skipped?.Add(node.Value);
+                        }
+                        else
+                        {
+                            message = node.Value;
+                            _items.Remove(node);
+                            return true;
+                        }
                     }
+                    node = next;
                 }
             }
             message = null;
             return false;
         }
+
+        /// <summary>
+        /// When a message was sent, for age limits: its <c>create_time</c> when usable (present, after 2000-01-01),
+        /// else when this session received it.
+        /// </summary>
+        public static DateTimeOffset SentAt(WecomMessage m) =>
+            m.CreateTime.HasValue && m.CreateTime.Value > UsableSince ? m.CreateTime.Value : m.ReceivedAt;
+
+        /// <summary>True when the message was sent more than <paramref name="maxAge"/> before <paramref
+        /// name="now"/>.</summary>
+        public static bool IsOlderThan(WecomMessage m, TimeSpan maxAge, DateTimeOffset now) => now - SentAt(m) > maxAge;
+
+        private static readonly DateTimeOffset UsableSince = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
         /// <summary>Drops counted since the last call: the next receiver warns about them once.</summary>
         public long TakeUnreportedDrops()

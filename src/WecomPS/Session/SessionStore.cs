@@ -92,7 +92,8 @@ namespace WecomPS.Session
             lock (Gate) { all = ByName.Values.ToList(); ByName.Clear(); _default = null; }
             if (all.Count == 0) return;
             var closing = all.Select(s => s.DisconnectAsync(timeout)).ToArray();
-            try { Task.WaitAll(closing, timeout + TimeSpan.FromSeconds(1)); } catch { }
+            // Open replies are finished first (bounded): give them their budget on top.
+            try { Task.WaitAll(closing, timeout + OpenReplies.FinishBudget + TimeSpan.FromSeconds(1)); } catch { }
         }
     }
 }

@@ -43,6 +43,7 @@ namespace WecomPS.Session
             _commands = new CommandChannel(this, _options, Log);
             _inbound = new InboundDispatcher(Name, _options, Log, Inbox, _commands.Pending, OnMessage);
             _reconnector = new Reconnector(this, _options);
+            Replies = new OpenReplies(_tasks);
             Id = Guid.NewGuid();
         }
 
@@ -59,6 +60,11 @@ namespace WecomPS.Session
         public long FramesSkipped => _inbound.FramesSkipped;
         public int InboxCount => Inbox.Count;
         public long Dropped => Inbox.Dropped;
+        /// <summary>Messages Receive-WecomMessage -MaxAgeSec removed from the inbox because they were too
+        /// old.</summary>
+        public long StaleSkipped => Inbox.StaleSkipped;
+        /// <summary>Replies started with Start-WecomReply and not completed yet.</summary>
+        public int OpenReplyCount => Replies.Count;
         public string LastError { get; internal set; }
         public int? LastErrorCode { get; private set; }
         public TimeSpan? LastHeartbeatRtt { get; private set; }
@@ -68,6 +74,7 @@ namespace WecomPS.Session
         public IReadOnlyCollection<ChatInfo> KnownChats => _inbound.KnownChats;
 
         internal Inbox Inbox { get; }
+        internal OpenReplies Replies { get; }
         internal SessionLog Log { get; } = new SessionLog();
         internal WecomSessionOptions Options => _options;
         internal CancellationToken Lifetime => _lifetime.Token;
@@ -381,9 +388,15 @@ namespace WecomPS.Session
             return State;
         }
 
-        /// <summary>Closes the socket cleanly and stops the heartbeat and reconnects. State becomes Disconnected.</summary>
+        /// <summary>
+        /// Finishes the open replies (bounded by <see cref="OpenReplies.FinishBudget"/>), then closes the socket
+        /// cleanly
+        /// and stops the heartbeat and reconnects. State becomes Disconnected.
+        /// </summary>
         public async Task DisconnectAsync(TimeSpan? timeout = null)
         {
+            if (!SessionStateMachine.IsClosed(State) && Replies.Count > 0)
+                await Replies.FinishAllAsync(OpenReplies.FinishBudget).ConfigureAwait(false);
             SetState(WecomSessionState.Disconnected, "closed by the user");
             try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
             WebSocketConnection conn;
@@ -400,7 +413,8 @@ namespace WecomPS.Session
 
         public void Dispose()
         {
-            try { DisconnectAsync(TimeSpan.FromSeconds(1)).Wait(TimeSpan.FromSeconds(3)); } catch { }
+            try { DisconnectAsync(TimeSpan.FromSeconds(1)).Wait(TimeSpan.FromSeconds(3)
+                + OpenReplies.FinishBudget); } catch { }
         }
     }
 }
