@@ -61,6 +61,7 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
             }
             'reply' {
                 $t = [long[]]::new($n); $errors = 0
+                if ($Kind -eq 'Floor') { [WecomPS.Bench.Floor.FloorConnection]::Current.WantReqId = $true }
                 $g = Gc-Counts
                 Out-Line 'ARMED'
                 for ($i = 0; $i -lt $n; $i++) {
