@@ -81,9 +81,11 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
             'idle' {
                 $bots = Get-Content -Raw $parts[1] | ConvertFrom-Json
                 $hb = [int] $parts[2]
+                $limit = if ($parts.Count -gt 3) { [double] $parts[3] } else { 600 }   # stop connecting after this many seconds
                 $clock = [Diagnostics.Stopwatch]::StartNew()
                 $ok = 0; $i = 0
                 foreach ($b in $bots) {
+                    if ($clock.Elapsed.TotalSeconds -gt $limit) { break }
                     $secret = ConvertTo-SecureString $b.secret -AsPlainText -Force
                     try { Connect-WecomBot -BotId $b.bot -Secret $secret -Endpoint $b.endpoint -Name "idle$i" -HeartbeatIntervalSec $hb; $ok++ } catch { }
                     $i++

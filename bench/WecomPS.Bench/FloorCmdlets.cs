@@ -105,7 +105,10 @@ namespace WecomPS.Bench.Floor
             if (at < 0) return null;
             var rest = frame.Slice(at + ReqIdKey.Length);
             int end = rest.IndexOf((byte)'"');
-            return end < 0 ? null : Encoding.UTF8.GetString(rest.Slice(0, end));
+            if (end < 0) return null;
+            var raw = rest.Slice(0, end);
+            // ids may hold JSON escapes (the default encoder writes '+' as \u002B): decode them
+            return raw.IndexOf((byte)'\\') < 0 ? Encoding.UTF8.GetString(raw) : System.Text.Json.JsonSerializer.Deserialize<string>("\"" + Encoding.UTF8.GetString(raw) + "\"");
         }
     }
 
@@ -173,11 +176,12 @@ namespace WecomPS.Bench.Floor
         protected override void ProcessRecord()
         {
             var id = InputObject.ReqId;
-            var frame = "{\"cmd\":\"aibot_respond_msg\",\"headers\":{\"req_id\":\"" + id + "\"},\"body\":{\"msgtype\":\"stream\",\"stream\":{\"id\":\"floor"
+            var frame = "{\"cmd\":\"aibot_respond_msg\",\"headers\":{\"req_id\":" + System.Text.Json.JsonSerializer.Serialize(id) + "},\"body\":{\"msgtype\":\"stream\",\"stream\":{\"id\":\"floor"
                 + Interlocked.Increment(ref _seq) + "\",\"finish\":true,\"content\":" + System.Text.Json.JsonSerializer.Serialize(Content) + "}}}";
             var task = FloorConnection.Current.SendAsync(id, frame);
             task.ContinueWith(_ => { if (_wake.CurrentCount == 0) { try { _wake.Release(); } catch (SemaphoreFullException) { } } }, TaskContinuationOptions.ExecuteSynchronously);
-            while (!task.IsCompleted) _wake.Wait();
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!task.IsCompleted) { if (!_wake.Wait(TimeSpan.FromSeconds(1)) && DateTime.UtcNow > deadline) throw new TimeoutException("no ack for " + id); }
             if (task.Result != 0) WriteError(new ErrorRecord(new InvalidOperationException("reply errcode " + task.Result), "FloorReply", ErrorCategory.InvalidResult, id));
         }
     }

@@ -61,6 +61,7 @@ namespace WecomPS.Bench
         public bool NoNode;
         public bool NoPwsh;
         public bool Quick;
+        public string[] Clients;
         public string Root;
 
         public static Options Parse(string[] a)
@@ -75,6 +76,7 @@ namespace WecomPS.Bench
                     case "--no-node": o.NoNode = true; break;
                     case "--no-pwsh": o.NoPwsh = true; break;
                     case "--quick": o.Quick = true; break;
+                    case "--clients": o.Clients = a[++i].Split(','); break;
                     case "--root": o.Root = a[++i]; break;
                 }
             }

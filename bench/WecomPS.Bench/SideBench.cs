@@ -92,7 +92,7 @@ namespace WecomPS.Bench
         {
             bool node = !o.NoNode && Machine.HasNode() && Directory.Exists(Path.Combine(o.Root, "bench", "node-peer", "node_modules", "@wecom"));
             if (!node) report.Notes.Add("side by side: Node SDK and raw ws columns skipped (no node or no bench/node-peer/node_modules).");
-            return AllClients.Where(c => (node || !c.StartsWith("node", StringComparison.Ordinal)) && (!o.NoPwsh || c.StartsWith("node", StringComparison.Ordinal))).ToArray();
+            return AllClients.Where(c => o.Clients == null || o.Clients.Contains(c)).Where(c => (node || !c.StartsWith("node", StringComparison.Ordinal)) && (!o.NoPwsh || c.StartsWith("node", StringComparison.Ordinal))).ToArray();
         }
 
         public static PeerProcess StartPeer(Options o, string client, WecomMockServer server)
@@ -262,13 +262,13 @@ namespace WecomPS.Bench
                             peer.Command("gc", TimeSpan.FromMinutes(1));
                             Thread.Sleep(500);
                             long rss0 = ProcOf.Rss(peer.Pid);
-                            var r = peer.Command("idle " + file + " " + hb, TimeSpan.FromMinutes(10));
+                            var r = peer.Command("idle " + file + " " + hb + " " + (o.Quick ? 90 : 240), TimeSpan.FromMinutes(10));
                             row.ConnectSeconds = r.GetProperty("seconds").GetDouble();
                             row.Connected = r.GetProperty("connected").GetInt32();
                             Thread.Sleep(2000);
                             peer.Command("gc", TimeSpan.FromMinutes(1));
                             Thread.Sleep(500);
-                            row.KbPerSession = (ProcOf.Rss(peer.Pid) - rss0) / 1024.0 / n;
+                            row.KbPerSession = (ProcOf.Rss(peer.Pid) - rss0) / 1024.0 / Math.Max(1, row.Connected);
                             double cpu0 = ProcOf.CpuSeconds(peer.Pid);
                             var clock = Stopwatch.StartNew();
                             Thread.Sleep(window * 1000);
