@@ -24,9 +24,11 @@ namespace WecomPS.Bench
                 case "inbound":
                 case "reconnect":
                 case "pwsh":
+                case "side":
+                case "idle":
                     return await RunAllAsync(mode, Options.Parse(args));
                 default:
-                    Console.Error.WriteLine("usage: WecomPS.Bench [all|upload|inbound|reconnect|pwsh|profile] [--runs N] [--sizes 1,5,20] [--no-node] [--no-pwsh] [--quick]");
+                    Console.Error.WriteLine("usage: WecomPS.Bench [all|upload|side|idle|inbound|reconnect|pwsh|profile] [--runs N] [--sizes 1,5,20] [--no-node] [--no-pwsh] [--quick]");
                     return 2;
             }
         }
@@ -38,10 +40,14 @@ namespace WecomPS.Bench
             Console.WriteLine(Machine.Describe());
             Console.WriteLine("Load while running: " + Machine.LoadAverage() + " (nproc " + Environment.ProcessorCount + "). Figures from a loaded machine are noisy.");
             Console.WriteLine();
+            // "all" = the side-by-side figures of issue 14 + uploads + reconnect + import. The older single-client
+            // PowerShell inbound/reply scripts and the core-level inbound run only in their own modes (pwsh, inbound).
+            if (mode == "all" || mode == "side") SideBench.Run(o, report);
+            if (mode == "all" || mode == "idle") SideBench.RunIdle(o, report);
             if (mode == "all" || mode == "upload") UploadBench.Run(o, report);
-            if (mode == "all" || mode == "inbound") await InboundBench.RunCoreAsync(o, report);
+            if (mode == "inbound") await InboundBench.RunCoreAsync(o, report);
             if (mode == "all" || mode == "reconnect") await ReconnectBench.RunAsync(o, report);
-            if ((mode == "all" || mode == "pwsh") && !o.NoPwsh) PwshBench.Run(o, report);
+            if ((mode == "all" || mode == "pwsh") && !o.NoPwsh) PwshBench.Run(o, report, inboundAndReply: mode == "pwsh");
             report.Print();
             Console.WriteLine("Load at the end: " + Machine.LoadAverage());
             return report.Failed ? 1 : 0;
@@ -55,6 +61,7 @@ namespace WecomPS.Bench
         public bool NoNode;
         public bool NoPwsh;
         public bool Quick;
+        public string[] Clients;
         public string Root;
 
         public static Options Parse(string[] a)
@@ -69,6 +76,7 @@ namespace WecomPS.Bench
                     case "--no-node": o.NoNode = true; break;
                     case "--no-pwsh": o.NoPwsh = true; break;
                     case "--quick": o.Quick = true; break;
+                    case "--clients": o.Clients = a[++i].Split(','); break;
                     case "--root": o.Root = a[++i]; break;
                 }
             }

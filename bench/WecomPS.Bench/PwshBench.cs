@@ -9,10 +9,16 @@ namespace WecomPS.Bench
     /// <summary>Runs the PowerShell-level scripts under the pinned pwsh (dotnet pwsh) and collects their RESULT lines.</summary>
     public static class PwshBench
     {
-        public static void Run(Options o, Report report)
+        public static void Run(Options o, Report report, bool inboundAndReply = true)
         {
             var bench = Path.Combine(o.Root, "bench");
             var self = typeof(PwshBench).Assembly.Location;
+            if (inboundAndReply) RunInboundAndReply(o, report, bench, self);
+            RunImport(o, report, bench);
+        }
+
+        private static void RunInboundAndReply(Options o, Report report, string bench, string self)
+        {
 
             // 4. inbound through Receive-WecomMessage
             var inbound = Pwsh(o, Path.Combine(bench, "Inbound.ps1"), "-BenchAssembly", self, "-Runs", o.Runs.ToString(), "-Count", o.Quick ? "20000" : "100000");
@@ -35,6 +41,10 @@ namespace WecomPS.Bench
                 report.Figure("reply", "pwsh: push -> ack of Send-WecomMessage -ReplyTo, p50 / p99", Fmt.N(rp50.GetDouble(), "0.00") + " / " + Fmt.N(reply.Value.GetProperty("p99").GetDouble(), "0.00") + " ms (" + reply.Value.GetProperty("n").GetInt32() + ", errors " + reply.Value.GetProperty("errors").GetInt32() + ")");
             else { report.Figure("reply", "pwsh reply latency", "FAILED (see output above)"); report.Failed = true; }
 
+        }
+
+        private static void RunImport(Options o, Report report, string bench)
+        {
             // 7. import time, fresh process each
             var times = new List<double>(); int before = 0, after = 0; string added = "";
             for (int i = 0; i < Math.Max(5, o.Runs); i++)

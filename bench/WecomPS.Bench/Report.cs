@@ -31,7 +31,24 @@ namespace WecomPS.Bench
             public double MedianPeak => PeakExtra.Count == 0 ? double.NaN : Stats.Median(PeakExtra.Select(x => (double)x));
         }
 
+        public sealed class SideRow
+        {
+            public string Name;
+            public string Format;
+            public bool HigherIsBetter;
+            public Dictionary<string, double> Values;
+        }
+
+        public sealed class IdleRow
+        {
+            public int Sessions, HeartbeatSec, WindowSec, Connected;
+            public string Client, Error;
+            public double ConnectSeconds = double.NaN, KbPerSession = double.NaN, CpuPercent = double.NaN, RssAfterMb = double.NaN;
+        }
+
         public readonly List<UploadRow> Uploads = new List<UploadRow>();
+        public readonly List<SideRow> Side = new List<SideRow>();
+        public readonly List<IdleRow> Idle = new List<IdleRow>();
         public readonly List<(string Section, string Name, string Value, string Goal)> Figures = new List<(string, string, string, string)>();
         public readonly List<string> Notes = new List<string>();
         public bool Failed;
@@ -65,6 +82,40 @@ namespace WecomPS.Bench
                     sb.AppendLine(string.Format("{0,-6} {1,13} {2,13} {3,10} {4,9} {5,9} | {6,9} {7,10} {8,10} | {9,10} {10,10} {11,8} | {12}",
                         row.SizeMb + " MB", Fmt.N(wps), Fmt.N(V("wecomps-core")), Fmt.N(V("node-sdk")), Fmt.N(V("raw-w4")), Fmt.N(V("raw-all")),
                         Fmt.X(wps / V("node-sdk")), Fmt.Pct(wps / V("raw-w4")), Fmt.Pct(wps / V("raw-all")), P("wecomps-pwsh"), P("node-sdk"), P("wecomps-core"), problems));
+                }
+            }
+            if (Side.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("================================================================ side by side (issue 14), medians of the runs");
+                sb.AppendLine("Each client in its own process against a double in WecomPS.Bench. Ratios are WecomPS / column: above 1 means WecomPS is higher");
+                sb.AppendLine("(better for msg/s, worse for ms, CPU and GC counts). floor = minimal C# cmdlets (socket thread -> queue + semaphore -> WriteObject; pipeline-bound reply).");
+                sb.AppendLine(string.Format("| {0,-78} | {1,9} | {2,9} | {3,9} | {4,9} | {5,8} | {6,8} | {7,9} |", "figure", "Node SDK", "raw ws", "WecomPS", "floor", "WPS/SDK", "WPS/raw", "WPS/floor"));
+                sb.AppendLine("|" + new string('-', 80) + "|-----------|-----------|-----------|-----------|----------|----------|-----------|");
+                foreach (var r in Side)
+                {
+                    double V(string c) => r.Values.TryGetValue(c, out var v) ? v : double.NaN;
+                    double w = V("wecomps");
+                    sb.AppendLine(string.Format("| {0,-78} | {1,9} | {2,9} | {3,9} | {4,9} | {5,8} | {6,8} | {7,9} |", r.Name,
+                        Fmt.N(V("node-sdk"), r.Format), Fmt.N(V("node-raw"), r.Format), Fmt.N(w, r.Format), Fmt.N(V("floor"), r.Format),
+                        Fmt.R(w / V("node-sdk")), Fmt.R(w / V("node-raw")), Fmt.R(w / V("floor"))));
+                }
+            }
+            if (Idle.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("================================================================ many idle sessions in one process (one run each)");
+                sb.AppendLine("One double per session (own bot_id + secret), all in WecomPS.Bench. connect all = first connect -> last authenticated;");
+                sb.AppendLine("memory = client RSS after connecting (after a GC) minus RSS before (after a GC), per session; idle CPU = client utime+stime over the window / wall time (100 % = one core).");
+                sb.AppendLine(string.Format("| {0,-22} | {1,-34} | {2,-34} | {3,-34} | {4,-26} |", "sessions", "Node SDK: connect / KB per session / CPU", "raw ws: connect / KB per session / CPU", "WecomPS: connect / KB per session / CPU", "WecomPS / SDK"));
+                sb.AppendLine("|------------------------|------------------------------------|------------------------------------|------------------------------------|----------------------------|");
+                foreach (var g in Idle.GroupBy(i => (i.Sessions, i.HeartbeatSec)))
+                {
+                    IdleRow C(string c) => g.FirstOrDefault(i => i.Client == c);
+                    string Cell(IdleRow i) => i == null ? "skipped" : i.Error != null ? "FAILED" : Fmt.N(i.ConnectSeconds, "0.00") + " s / " + Fmt.N(i.KbPerSession, "0") + " KB / " + Fmt.N(i.CpuPercent, "0.0") + " %" + (i.Connected != g.Key.Sessions ? " (" + i.Connected + " ok)" : "");
+                    var w = C("wecomps"); var n = C("node-sdk");
+                    string ratio = w == null || n == null ? "n/a" : Fmt.R(w.ConnectSeconds / n.ConnectSeconds) + " / " + Fmt.R(w.KbPerSession / n.KbPerSession) + " / " + Fmt.R(w.CpuPercent / n.CpuPercent);
+                    sb.AppendLine(string.Format("| {0,-22} | {1,-34} | {2,-34} | {3,-34} | {4,-26} |", g.Key.Sessions + " (heartbeat " + g.Key.HeartbeatSec + " s)", Cell(n), Cell(C("node-raw")), Cell(w), ratio));
                 }
             }
             foreach (var section in Figures.Select(f => f.Section).Distinct())

@@ -105,6 +105,7 @@ namespace WecomPS.Bench
         public static string N(double v, string format = "0.0") => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
         public static string MB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
         public static string Pct(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "n/a" : (v * 100).ToString("0", CultureInfo.InvariantCulture) + " %";
+        public static string R(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "n/a" : v.ToString(v >= 10 ? "0" : "0.00", CultureInfo.InvariantCulture);
         public static string X(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "n/a" : v.ToString("0.00", CultureInfo.InvariantCulture) + "x";
     }
 
