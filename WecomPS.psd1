@@ -31,7 +31,7 @@
             Tags         = @('WeCom', 'WeChat', 'WeWork', 'EnterpriseWeChat', 'Bot', 'Chat', 'WebSocket', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/wecomps/WecomPS'
             LicenseUri   = 'https://github.com/wecomps/WecomPS/blob/main/LICENSE'
-            ReleaseNotes = 'First release: Connect-WecomBot, Receive-WecomMessage, Send-WecomMessage, Send-WecomFile, Send-WecomCard, Save-WecomMedia, Disconnect-WecomBot, Get-WecomSession.'
+            ReleaseNotes = 'Connect-WecomBot, Disconnect-WecomBot, Get-WecomSession; Receive-WecomMessage (filters by type, chat, user and age); Send-WecomMessage (markdown, replies, streams), Start-WecomReply, Update-WecomReply and Complete-WecomReply (replies that show progress); Send-WecomCard; Send-WecomFile; Save-WecomMedia. See README.md.'
         }
     }
 }

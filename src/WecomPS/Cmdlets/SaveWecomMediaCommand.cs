@@ -1,9 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using WecomPS.Media;
 using WecomPS.Messages;
 using WecomPS.Session;
@@ -40,7 +37,7 @@ namespace WecomPS.Cmdlets
 
         protected override void ProcessRecord()
         {
-            var refs = References(Message).ToList();
+            var refs = MessageMedia.Of(Message, IncludeQuote);
             if (refs.Count == 0)
             {
                 WriteVerbose("Message " + Message.MsgId + " (" + Message.MsgType + ") carries no media to save.");
@@ -54,45 +51,9 @@ namespace WecomPS.Cmdlets
                 foreach (var media in refs)
                 {
                     if (!ShouldProcess(folder, "Save the " + media.MsgType + " of message " + Message.MsgId + " from " + Message.UserId)) continue;
-                    try
-                    {
-                        WriteObject(Await(downloader.SaveAsync(media, folder, Force, StopToken)));
-                    }
-                    catch (PipelineStoppedException) { throw; }
-                    catch (Exception e) { WriteWecomError(e, Message); }
+                    TryRun(() => WriteObject(Await(downloader.SaveAsync(media, folder, Force, StopToken))), Message);
                 }
             }
-        }
-
-        private IEnumerable<MediaReference> References(WecomMessage m)
-        {
-            string hint = m.MsgType + "_" + SafeHint(m);
-            switch (m)
-            {
-                case MediaMessage media:
-                    yield return new MediaReference { MsgType = m.MsgType, Url = media.Url, AesKey = media.AesKey, FileName = media.FileName, NameHint = hint };
-                    break;
-                case WecomPS.Message.Mixed mixed:
-                    int n = 0;
-                    foreach (var item in mixed.Items.Where(i => i.Url != null))
-                        yield return new MediaReference { MsgType = item.MsgType, Url = item.Url, AesKey = item.AesKey, NameHint = item.MsgType + "_" + SafeHint(m) + "_" + (++n) };
-                    break;
-            }
-            if (IncludeQuote && m.Quote != null)
-            {
-                if (m.Quote.Url != null)
-                    yield return new MediaReference { MsgType = m.Quote.MsgType, Url = m.Quote.Url, AesKey = m.Quote.AesKey, NameHint = "quote_" + hint };
-                int q = 0;
-                foreach (var item in (m.Quote.Items ?? new MixedItem[0]).Where(i => i.Url != null))
-                    yield return new MediaReference { MsgType = item.MsgType, Url = item.Url, AesKey = item.AesKey, NameHint = "quote_" + item.MsgType + "_" + SafeHint(m) + "_" + (++q) };
-            }
-        }
-
-        private static string SafeHint(WecomMessage m)
-        {
-            var id = Regex.Replace(m.MsgId ?? "", "[^A-Za-z0-9_-]", "");
-            if (id.Length > 24) id = id.Substring(0, 24);
-            return id.Length > 0 ? id : m.ReceivedAt.ToString("yyyyMMdd_HHmmss");
         }
     }
 }
