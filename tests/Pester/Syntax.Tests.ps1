@@ -120,6 +120,42 @@ BeforeDiscovery {
                 Send-WecomMessage $m 'pong'
                 (Get-WecomMockFrame aibot_respond_msg -Last 1).ReqId | Should -Be $m.ReqId
             } }
+        @{ Id = 'Start-WecomReply/__AllParameterSets/named'; Run = {
+                $m = Get-Inbound @{ Text = 'deploy' }
+                $r = Start-WecomReply -ReplyTo $m -Content 'Working'
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.stream.content | Should -Be 'Working'
+                Complete-WecomReply -Reply $r -Content 'Done'
+            } }
+        @{ Id = 'Start-WecomReply/__AllParameterSets/positional'; Run = {
+                $m = Get-Inbound @{ Text = 'deploy' }
+                $r = Start-WecomReply $m 'Working'
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).ReqId | Should -Be $m.ReqId
+                Complete-WecomReply $r 'Done'
+            } }
+        @{ Id = 'Update-WecomReply/__AllParameterSets/named'; Run = {
+                $r = Start-WecomReply (Get-Inbound @{ Text = 'deploy' }) 'Working'
+                Update-WecomReply -Reply $r -Content 'Step 2'
+                Complete-WecomReply $r
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.stream.content | Should -Be 'Step 2'
+            } }
+        @{ Id = 'Update-WecomReply/__AllParameterSets/positional'; Run = {
+                $r = Start-WecomReply (Get-Inbound @{ Text = 'deploy' }) 'Working'
+                Update-WecomReply $r 'Step 3'
+                Complete-WecomReply $r
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.stream.content | Should -Be 'Step 3'
+            } }
+        @{ Id = 'Complete-WecomReply/__AllParameterSets/named'; Run = {
+                $r = Start-WecomReply (Get-Inbound @{ Text = 'deploy' }) 'Working'
+                Complete-WecomReply -Reply $r -Content 'Finished'
+                $last = Get-WecomMockFrame aibot_respond_msg -Last 1
+                $last.Body.stream.content | Should -Be 'Finished'
+                $last.Body.stream.finish | Should -BeTrue
+            } }
+        @{ Id = 'Complete-WecomReply/__AllParameterSets/positional'; Run = {
+                $r = Start-WecomReply (Get-Inbound @{ Text = 'deploy' }) 'Working'
+                Complete-WecomReply $r 'Finished'
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.stream.finish | Should -BeTrue
+            } }
         @{ Id = 'Send-WecomMessage/Chat/named'; Run = {
                 Send-WecomMessage -ChatId wrSyntax -Content 'named'
                 (Get-WecomMockFrame aibot_send_msg -Last 1).Body.markdown.content | Should -Be 'named'
