@@ -14,6 +14,7 @@
         'Connect-WecomBot'
         'Disconnect-WecomBot'
         'Get-WecomSession'
+        'Publish-WecomMedia'
         'Receive-WecomMessage'
         'Save-WecomMedia'
         'Send-WecomCard'
