@@ -7,7 +7,10 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = ChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    // The default set is MediaChat, not Chat: the engine tries piped input against the default set first, with
+    // every conversion, and a media object converts to a string (-Path) but no file or path converts to a media
+    // object. So piped media bind to -Media and piped files and paths still bind to -Path.
+    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = MediaChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomFileCommand : WecomUploadCmdlet
     {
