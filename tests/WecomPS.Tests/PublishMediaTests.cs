@@ -81,7 +81,8 @@ namespace WecomPS.Tests
             Assert.Equal(a, media[0].SourcePath);
             Assert.Equal(File.ReadAllBytes(a), _server.Uploads[0].Bytes);
             // Progress of the shared upload path: a bar per file, completed.
-            Assert.Contains(r.Progress, p => p.Activity == "Uploading b.pdf" && p.RecordType == ProgressRecordType.Completed);
+            Assert.Contains(r.Progress,
+                p => p.Activity == "Uploading b.pdf" && p.RecordType == ProgressRecordType.Completed);
         }
 
         [Fact]
@@ -112,11 +113,13 @@ namespace WecomPS.Tests
             var r = Run("Publish-WecomMedia tiny.txt, fake.png, sub, missing.txt, ok.txt -MediaType file;" +
                         "Publish-WecomMedia fake.png -MediaType voice");
             Assert.Null(r.Terminating);
-            Assert.Equal(new[] { "WecomFileTooSmall", "WecomPathIsDirectory", "WecomFileNotFound", "WecomUnsupportedFormat" },
+            Assert.Equal(
+                new[] { "WecomFileTooSmall", "WecomPathIsDirectory", "WecomFileNotFound", "WecomUnsupportedFormat" },
                 r.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
             Assert.Equal(new[] { ErrorCategory.InvalidData, ErrorCategory.InvalidArgument, ErrorCategory.ObjectNotFound,
                 ErrorCategory.InvalidArgument }, r.Errors.Select(e => e.CategoryInfo.Category));
-            Assert.All(r.Errors, e => Assert.EndsWith(",WecomPS.Cmdlets.PublishWecomMediaCommand", e.FullyQualifiedErrorId));
+            Assert.All(r.Errors,
+                e => Assert.EndsWith(",WecomPS.Cmdlets.PublishWecomMediaCommand", e.FullyQualifiedErrorId));
             Assert.EndsWith("tiny.txt", (string)r.Errors[0].TargetObject);
             Assert.Equal("sub", r.Errors[1].TargetObject);
             // fake.png as file and ok.txt were uploaded; nothing else reached the server.
@@ -246,13 +249,17 @@ namespace WecomPS.Tests
             using (var other = WecomMockServer.Start(new MockServerOptions { BotId = "aib-other-bot" }))
             {
                 AssertClean(_ps.Run("Connect-WecomBot -BotId $b -Secret $s -Endpoint $e -Name other",
-                    new Dictionary<string, object> { ["b"] = other.BotId, ["s"] = other.Secret, ["e"] = other.Endpoint }));
+                    new Dictionary<string, object>
+                    {
+                        ["b"] = other.BotId, ["s"] = other.Secret, ["e"] = other.Endpoint,
+                    }));
                 _files.Create("a.pdf", 3000, seed: 16);
                 var r = Run("$media = Publish-WecomMedia a.pdf -Session " + _server.BotId + "\n" +
                             "$media | Send-WecomFile -ChatId a -Session other");
                 Assert.Null(r.Terminating);
                 var error = Assert.Single(r.Errors);
-                Assert.Equal("WecomMediaFromOtherBot,WecomPS.Cmdlets.SendWecomFileCommand", error.FullyQualifiedErrorId);
+                Assert.Equal("WecomMediaFromOtherBot,WecomPS.Cmdlets.SendWecomFileCommand",
+                    error.FullyQualifiedErrorId);
                 Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
                 Assert.IsType<WecomMedia>((error.TargetObject as PSObject)?.BaseObject ?? error.TargetObject);
                 Assert.Contains("aib-other-bot", error.Exception.Message);
@@ -265,7 +272,7 @@ namespace WecomPS.Tests
         }
 
         [Fact]
-        public void Send_WecomFile_WhatIf_with_media_sends_nothing_and_names_the_media()
+        public void Send_WecomFile_WhatIf_with_media_sends_nothing()
         {
             _files.Create("a.pdf", 3000, seed: 17);
             AssertClean(Run("$script:media = Publish-WecomMedia a.pdf"));

@@ -34,7 +34,8 @@ namespace WecomPS.Cmdlets
             {
                 if (!ShouldProcess(file.FullName + " (" + type + ", " + file.Length + " bytes)",
                     "Upload to bot " + session.BotId + " (session " + session.Name + ")")) continue;
-                TryRun(() => WriteObject(WecomMedia.From(Upload(session, file, type, FileName), session)), file.FullName);
+                TryRun(() => WriteObject(WecomMedia.From(Upload(session, file, type, FileName), session)),
+                    file.FullName);
             }
         }
     }

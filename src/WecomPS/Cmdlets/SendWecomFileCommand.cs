@@ -10,7 +10,8 @@ namespace WecomPS.Cmdlets
     // The default set is MediaChat, not Chat: the engine tries piped input against the default set first, with
     // every conversion, and a media object converts to a string (-Path) but no file or path converts to a media
     // object. So piped media bind to -Media and piped files and paths still bind to -Path.
-    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = MediaChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = MediaChatSet,
+        SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomFileCommand : WecomUploadCmdlet
     {
@@ -29,8 +30,10 @@ namespace WecomPS.Cmdlets
         [ArgumentCompleter(typeof(ChatIdCompleter))]
         public string[] ChatId { get; set; }
 
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true,
+            ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true,
+            ValueFromPipelineByPropertyName = true)]
         [Alias("FullName", "PSPath")]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
@@ -48,14 +51,17 @@ namespace WecomPS.Cmdlets
         [ValidateNotNullOrEmpty]
         public string MediaId { get; set; }
 
-        /// <summary>The message to answer; a received message piped in binds here ($msg | Send-WecomFile -Path x).</summary>
+        /// <summary>The message to answer; a piped message binds here ($msg | Send-WecomFile -Path x).</summary>
         [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipeline = true)]
         [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true)]
         [Parameter(Mandatory = true, ParameterSetName = MediaIdReplySet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public WecomMessage ReplyTo { get; set; }
 
-        /// <summary>file, image, voice or video. Default: from the extension (png/jpg/gif image, amr voice, mp4 video, else file).</summary>
+        /// <summary>
+        /// file, image, voice or video. Default: from the extension (png/jpg/gif image, amr voice, mp4 video, else
+        /// file). Required with -MediaId; a media object carries its own.
+        /// </summary>
         [Parameter(ParameterSetName = ChatSet)]
         [Parameter(ParameterSetName = ReplySet)]
         [Parameter(Mandatory = true, ParameterSetName = MediaIdChatSet)]
@@ -69,7 +75,7 @@ namespace WecomPS.Cmdlets
         [ValidateSet("single", "group")]
         public string ChatType { get; set; }
 
-        /// <summary>The name shown in the chat. Default: the file's name. Set when uploading, so only with -Path.</summary>
+        /// <summary>The name shown in the chat. Default: the file's name. Set by the upload: with -Path only.</summary>
         [Parameter(ParameterSetName = ChatSet)]
         [Parameter(ParameterSetName = ReplySet)]
         [ValidateLength(1, 256)]
@@ -99,9 +105,9 @@ namespace WecomPS.Cmdlets
                         if (media == null) continue;
                         // An expired media_id, or one of another bot, is refused before anything is sent.
                         if (!TryRun(() => media.EnsureSendableBy(session, DateTimeOffset.UtcNow), media)) continue;
+                        string expires = media.ExpiresAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm");
                         if (!ShouldProcess(media.MediaType + " " + media.MediaId + Named(media.FileName) +
-                            ", expires " + media.ExpiresAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm"), "Send to " + Target))
-                            continue;
+                            ", expires " + expires, "Send to " + Target)) continue;
                         TryRun(() => Send(session, media.MediaType, media.MediaId, media.SourcePath), media);
                     }
                     break;
@@ -127,7 +133,7 @@ namespace WecomPS.Cmdlets
 
         private static string Named(string fileName) => string.IsNullOrEmpty(fileName) ? "" : " ('" + fileName + "')";
 
-        /// <summary>Sends one media_id to the reply target or to every chat (a media_id is reusable for its lifetime).</summary>
+        /// <summary>Sends one media_id as the reply or to every chat (reusable for its lifetime).</summary>
         private void Send(WecomSession session, string mediaType, string mediaId, string path)
         {
             if (IsReply)

@@ -31,7 +31,7 @@ namespace WecomPS.Cmdlets
             }
         }
 
-        /// <summary>Uploads one file (init, chunks, finish), with a progress bar when it takes more than a moment.</summary>
+        /// <summary>Uploads one file (init, chunks, finish); a progress bar when it takes more than a moment.</summary>
         protected UploadedMedia Upload(WecomSession session, FileInfo file, string type, string fileName)
         {
             var uploader = new MediaUploader(session);
@@ -55,7 +55,8 @@ namespace WecomPS.Cmdlets
             {
                 var media = Await(uploader.UploadAsync(file.FullName, type, fileName, StopToken));
                 WriteVerbose("Uploaded '" + media.FileName + "' (" + media.Size + " bytes, " + media.Chunks +
-                    " chunks) in " + media.Elapsed.TotalSeconds.ToString("0.00") + " s: media_id " + media.MediaId + ".");
+                    " chunks) in " + media.Elapsed.TotalSeconds.ToString("0.00") + " s: media_id " + media.MediaId +
+                    ".");
                 return media;
             }
             finally
@@ -78,7 +79,8 @@ namespace WecomPS.Cmdlets
                     var literal = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
                     if (File.Exists(literal)) files.Add(new FileInfo(literal));
                     else if (WildcardPattern.ContainsWildcardCharacters(p))
-                        foreach (var resolved in GetResolvedProviderPathFromPSPath(p, out _)) files.Add(new FileInfo(resolved));
+                        foreach (var resolved in GetResolvedProviderPathFromPSPath(p, out _))
+                            files.Add(new FileInfo(resolved));
                     else if (Directory.Exists(literal))
                     {
                         WriteError(ErrorIds.PathIsDirectory, ErrorCategory.InvalidArgument, "'" + p +
