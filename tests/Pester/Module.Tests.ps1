@@ -16,7 +16,7 @@ Describe 'WecomPS module' {
 
     It 'exports exactly the client cmdlets' {
         (Get-Module WecomPS).ExportedCommands.Keys | Sort-Object |
-            Should -Be @('Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Receive-WecomMessage', 'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile', 'Send-WecomMessage')
+            Should -Be @('Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Publish-WecomMedia', 'Receive-WecomMessage', 'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile', 'Send-WecomMessage')
     }
 
     It 'has cmdlets that support -WhatIf where they change something' {

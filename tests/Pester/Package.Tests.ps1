@@ -111,7 +111,7 @@ Describe 'The module folder out/WecomPS, as the build stages it' {
 "@
         $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
         $result.Output | Should -Contain ('base=' + $package)
-        $rootManifest.CmdletsToExport.Count | Should -Be 8
+        $rootManifest.CmdletsToExport.Count | Should -Be 9
         $result.Output | Should -Contain ('cmdlets=' + (($rootManifest.CmdletsToExport | Sort-Object) -join ','))
         $result.Output | Should -Contain 'synopsis=Opens a WeCom AI-bot long connection and makes it the default session.'
         $examples = ($result.Output | Where-Object { $_ -like 'examples=*' }) -replace '^examples='
