@@ -16,8 +16,9 @@ Describe 'WecomPS module' {
 
     It 'exports exactly the client cmdlets' {
         (Get-Module WecomPS).ExportedCommands.Keys | Sort-Object |
-            Should -Be @('Complete-WecomReply', 'Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Receive-WecomMessage',
-                'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile', 'Send-WecomMessage', 'Start-WecomReply', 'Update-WecomReply')
+            Should -Be @('Complete-WecomReply', 'Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession',
+                'Publish-WecomMedia', 'Receive-WecomMessage', 'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile',
+                'Send-WecomMessage', 'Start-WecomReply', 'Update-WecomReply')
     }
 
     It 'has cmdlets that support -WhatIf where they change something' {

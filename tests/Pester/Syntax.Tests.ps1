@@ -101,6 +101,38 @@ BeforeDiscovery {
                 Send-WecomFile $file -ReplyTo $m
                 (Get-WecomMockFrame aibot_respond_msg -Last 1).ReqId | Should -Be $m.ReqId
             } }
+        @{ Id = 'Send-WecomFile/MediaChat/named'; Run = {
+                $media = Publish-WecomMedia -Path $file
+                Send-WecomFile -ChatId wrFiles -Media $media
+                (Get-WecomMockFrame aibot_send_msg -Last 1).Body.file.media_id | Should -Be $media.MediaId
+            } }
+        @{ Id = 'Send-WecomFile/MediaReply/named'; Run = {
+                $media = Publish-WecomMedia -Path $file
+                $m = Get-Inbound @{ Text = 'the file please' }
+                Send-WecomFile -ReplyTo $m -Media $media
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).Body.file.media_id | Should -Be $media.MediaId
+            } }
+        @{ Id = 'Send-WecomFile/MediaIdChat/named'; Run = {
+                $media = Publish-WecomMedia -Path $file
+                Send-WecomFile -ChatId wrFiles -MediaId $media.MediaId -MediaType file
+                (Get-WecomMockFrame aibot_send_msg -Last 1).Body.file.media_id | Should -Be $media.MediaId
+            } }
+        @{ Id = 'Send-WecomFile/MediaIdReply/named'; Run = {
+                $media = Publish-WecomMedia -Path $file
+                $m = Get-Inbound @{ Text = 'the file please' }
+                Send-WecomFile -ReplyTo $m -MediaId $media.MediaId -MediaType file
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).ReqId | Should -Be $m.ReqId
+            } }
+        @{ Id = 'Publish-WecomMedia/__AllParameterSets/named'; Run = {
+                $sends = @(Get-WecomMockFrame aibot_send_msg).Count
+                $media = Publish-WecomMedia -Path $file -MediaType file
+                $media.MediaId | Should -Be (Get-WecomMockUpload -Last 1).MediaId
+                @(Get-WecomMockFrame aibot_send_msg).Count | Should -Be $sends -Because 'publishing sends nothing' 
+            } }
+        @{ Id = 'Publish-WecomMedia/__AllParameterSets/positional'; Run = {
+                $media = Publish-WecomMedia $file
+                $media.Size | Should -Be (Get-Item $file).Length
+            } }
         @{ Id = 'Send-WecomFile/Chat/named'; Run = {
                 Send-WecomFile -ChatId wrFiles -Path $file
                 (Get-WecomMockFrame aibot_send_msg -Last 1).Body.chatid | Should -Be 'wrFiles'

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Management.Automation;
 using WecomPS.Media;
 using WecomPS.Messages;
@@ -9,146 +7,153 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = ChatSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    // The default set is MediaChat, not Chat: the engine tries piped input against the default set first, with
+    // every conversion, and a media object converts to a string (-Path) but no file or path converts to a media
+    // object. So piped media bind to -Media and piped files and paths still bind to -Path.
+    [Cmdlet(VerbsCommunications.Send, "WecomFile", DefaultParameterSetName = MediaChatSet,
+        SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
-    public sealed class SendWecomFileCommand : WecomSessionCmdlet
+    public sealed class SendWecomFileCommand : WecomUploadCmdlet
     {
         private const string ChatSet = "Chat";
         private const string ReplySet = "Reply";
+        // Media uploaded before (Publish-WecomMedia), sent without uploading again.
+        private const string MediaChatSet = "MediaChat";
+        private const string MediaReplySet = "MediaReply";
+        private const string MediaIdChatSet = "MediaIdChat";
+        private const string MediaIdReplySet = "MediaIdReply";
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ChatSet)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaChatSet)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaIdChatSet)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(ChatIdCompleter))]
         public string[] ChatId { get; set; }
 
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true,
+            ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true,
+            ValueFromPipelineByPropertyName = true)]
         [Alias("FullName", "PSPath")]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; }
 
-        /// <summary>The message to answer; a received message piped in binds here ($msg | Send-WecomFile -Path x).</summary>
+        /// <summary>Media from Publish-WecomMedia; piped media objects bind here.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MediaChatSet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true)]
+        [ValidateNotNullOrEmpty]
+        public WecomMedia[] Media { get; set; }
+
+        /// <summary>A media_id uploaded before by this bot, sent as -MediaType.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MediaIdChatSet)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaIdReplySet)]
+        [ValidateNotNullOrEmpty]
+        public string MediaId { get; set; }
+
+        /// <summary>The message to answer; a piped message binds here ($msg | Send-WecomFile -Path x).</summary>
         [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaIdReplySet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public WecomMessage ReplyTo { get; set; }
 
-        /// <summary>file, image, voice or video. Default: from the extension (png/jpg/gif image, amr voice, mp4 video, else file).</summary>
-        [Parameter]
+        /// <summary>
+        /// file, image, voice or video. Default: from the extension (png/jpg/gif image, amr voice, mp4 video, else
+        /// file). Required with -MediaId; a media object carries its own.
+        /// </summary>
+        [Parameter(ParameterSetName = ChatSet)]
+        [Parameter(ParameterSetName = ReplySet)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaIdChatSet)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaIdReplySet)]
         [ValidateSet("file", "image", "voice", "video")]
         public string MediaType { get; set; }
 
         [Parameter(ParameterSetName = ChatSet)]
+        [Parameter(ParameterSetName = MediaChatSet)]
+        [Parameter(ParameterSetName = MediaIdChatSet)]
         [ValidateSet("single", "group")]
         public string ChatType { get; set; }
 
-        /// <summary>The name shown in the chat. Default: the file's name.</summary>
-        [Parameter] [ValidateLength(1, 256)] public string FileName { get; set; }
+        /// <summary>The name shown in the chat. Default: the file's name. Set by the upload: with -Path only.</summary>
+        [Parameter(ParameterSetName = ChatSet)]
+        [Parameter(ParameterSetName = ReplySet)]
+        [ValidateUtf8Length(1, 256)]
+        public string FileName { get; set; }
 
-        [Parameter] [ValidateLength(1, 128)] public string Title { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 128)] public string Title { get; set; }
 
-        [Parameter] [ValidateLength(1, 512)] public string Description { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 512)] public string Description { get; set; }
 
         [Parameter] public SwitchParameter PassThru { get; set; }
 
-        private int _activityId = 1;
+        private bool IsReply =>
+            ParameterSetName == ReplySet || ParameterSetName == MediaReplySet || ParameterSetName == MediaIdReplySet;
+
+        private string Target =>
+            IsReply ? "a reply to " + ReplyTo.MsgId + " in " + ReplyTo.ChatId : "chat(s) " + string.Join(", ", ChatId);
 
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
-            foreach (var file in ResolveFiles())
+            switch (ParameterSetName)
             {
-                string type = MediaType ?? MediaLimits.TypeFromExtension(file.FullName);
-                try { MediaLimits.Validate(file, type); }
-                catch (WecomException e) { WriteWecomError(e, file.FullName); continue; }
-
-                string to = ParameterSetName == ReplySet ? "a reply to " + ReplyTo.MsgId + " in " + ReplyTo.ChatId : "chat(s) " + string.Join(", ", ChatId);
-                if (!ShouldProcess(file.FullName + " (" + type + ", " + file.Length + " bytes)", "Upload and send to " + to)) continue;
-                try
-                {
-                    var media = Upload(session, file, type);
-                    foreach (var result in SendMedia(session, media)) if (PassThru) WriteObject(result);
-                }
-                catch (PipelineStoppedException) { throw; }
-                catch (Exception e) { WriteWecomError(e, file.FullName); }
+                case MediaChatSet:
+                case MediaReplySet:
+                    foreach (var media in Media)
+                    {
+                        if (media == null) continue;
+                        // An expired media_id, or one of another bot, is refused before anything is sent.
+                        if (!TryRun(() => media.EnsureSendableBy(session, DateTimeOffset.UtcNow), media)) continue;
+                        string expires = media.ExpiresAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm");
+                        if (!ShouldProcess(media.MediaType + " " + media.MediaId + Named(media.FileName) +
+                            ", expires " + expires, "Send to " + Target)) continue;
+                        TryRun(() => Send(session, media.MediaType, media.MediaId, media.SourcePath), media);
+                    }
+                    break;
+                case MediaIdChatSet:
+                case MediaIdReplySet:
+                    if (ShouldProcess(MediaType + " " + MediaId, "Send to " + Target))
+                        TryRun(() => Send(session, MediaType, MediaId, null), MediaId);
+                    break;
+                default:
+                    foreach (var (file, type) in ResolveCheckedFiles(Path, MediaType))
+                    {
+                        if (!ShouldProcess(file.FullName + " (" + type + ", " + file.Length + " bytes)",
+                            "Upload and send to " + Target)) continue;
+                        TryRun(() =>
+                        {
+                            var media = Upload(session, file, type, FileName);
+                            Send(session, media.MediaType, media.MediaId, media.Path);
+                        }, file.FullName);
+                    }
+                    break;
             }
         }
 
-        private UploadedMedia Upload(WecomSession session, FileInfo file, string type)
-        {
-            var uploader = new MediaUploader(session);
-            var clock = Stopwatch.StartNew();
-            int activity = _activityId++;
-            bool shown = false;
-            uploader.Progress = (done, total) =>
-            {
-                // Only uploads longer than a moment get a progress bar.
-                if (clock.ElapsedMilliseconds < 300 && done < total) return;
-                shown = true;
-                double rate = done / 1048576.0 / Math.Max(0.001, clock.Elapsed.TotalSeconds);
-                PostProgress(new ProgressRecord(activity, "Uploading " + file.Name, (done / 1048576.0).ToString("0.0") + " of " + (total / 1048576.0).ToString("0.0") + " MB at " + rate.ToString("0.0") + " MB/s")
-                {
-                    PercentComplete = (int)(done * 100 / Math.Max(1, total)),
-                });
-            };
-            try
-            {
-                var media = Await(uploader.UploadAsync(file.FullName, type, FileName, StopToken));
-                WriteVerbose("Uploaded '" + media.FileName + "' (" + media.Size + " bytes, " + media.Chunks + " chunks) in " + media.Elapsed.TotalSeconds.ToString("0.00") + " s: media_id " + media.MediaId + ".");
-                return media;
-            }
-            finally
-            {
-                if (shown) WriteProgress(new ProgressRecord(activity, "Uploading " + file.Name, "Done") { RecordType = ProgressRecordType.Completed });
-            }
-        }
+        private static string Named(string fileName) => string.IsNullOrEmpty(fileName) ? "" : " ('" + fileName + "')";
 
-        private IEnumerable<WecomSendResult> SendMedia(WecomSession session, UploadedMedia media)
+        /// <summary>Sends one media_id as the reply or to every chat (reusable for its lifetime).</summary>
+        private void Send(WecomSession session, string mediaType, string mediaId, string path)
         {
-            var results = new List<WecomSendResult>();
-            if (ParameterSetName == ReplySet)
+            if (IsReply)
             {
-                var r = Await(MessageSender.ReplyMediaAsync(session, ReplyTo, media.MediaType, media.MediaId, StopToken, Title, Description));
-                r.Path = media.Path;
-                results.Add(r);
-                return results;
+                var r = Await(MessageSender.ReplyMediaAsync(session, ReplyTo, mediaType, mediaId, StopToken, Title,
+                    Description));
+                r.Path = path;
+                if (PassThru) WriteObject(r);
+                return;
             }
-            // One upload, sent to every chat: a media_id is reusable for its lifetime.
             foreach (var chat in ChatId)
             {
-                try
+                // One chat failing does not keep the media from the others; the error names that chat.
+                TryRun(() =>
                 {
-                    var r = Await(MessageSender.SendMediaAsync(session, chat, MessageSender.ChatTypeCode(ChatType), media.MediaType, media.MediaId, StopToken, Title, Description));
-                    r.Path = media.Path;
-                    results.Add(r);
-                }
-                catch (PipelineStoppedException) { throw; }
-                catch (Exception e) { WriteWecomError(e, chat); }
-            }
-            return results;
-        }
-
-        private IEnumerable<FileInfo> ResolveFiles()
-        {
-            foreach (var p in Path)
-            {
-                var files = new List<FileInfo>();
-                try
-                {
-                    var literal = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
-                    if (File.Exists(literal)) files.Add(new FileInfo(literal));
-                    else if (WildcardPattern.ContainsWildcardCharacters(p))
-                        foreach (var resolved in GetResolvedProviderPathFromPSPath(p, out _)) files.Add(new FileInfo(resolved));
-                    else if (Directory.Exists(literal))
-                    {
-                        WriteError("WecomPathIsDirectory", ErrorCategory.InvalidArgument, "'" + p + "' is a directory; pass files (Get-ChildItem -File | Send-WecomFile ...).", p);
-                        continue;
-                    }
-                    else files.Add(new FileInfo(literal));   // Validate reports it as not found
-                }
-                catch (ItemNotFoundException e) { WriteError(new ErrorRecord(e, "WecomFileNotFound", ErrorCategory.ObjectNotFound, p)); continue; }
-                catch (Exception e) when (!(e is PipelineStoppedException)) { WriteError(new ErrorRecord(e, "WecomInvalidPath", ErrorCategory.InvalidArgument, p)); continue; }
-                foreach (var f in files) yield return f;
+                    var r = Await(MessageSender.SendMediaAsync(session, chat, MessageSender.ChatTypeCode(ChatType),
+                        mediaType, mediaId, StopToken, Title, Description));
+                    r.Path = path;
+                    if (PassThru) WriteObject(r);
+                }, chat);
             }
         }
     }

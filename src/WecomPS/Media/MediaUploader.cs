@@ -23,6 +23,8 @@ namespace WecomPS.Media
         public int Chunks { get; internal set; }
         public string Md5 { get; internal set; }
         public TimeSpan Elapsed { get; internal set; }
+        /// <summary>When the media_id was made: the server's created_at, or the local clock if that is earlier.</summary>
+        public DateTimeOffset UploadedAt { get; internal set; }
         public double MBps => Elapsed.TotalSeconds > 0 ? Size / 1048576.0 / Elapsed.TotalSeconds : 0;
         public override string ToString() => MediaType + " " + FileName + " -> " + MediaId;
     }
@@ -66,11 +68,14 @@ namespace WecomPS.Media
                 try
                 {
                     await SendChunksAsync(path, uploadId, size, chunks, ct).ConfigureAwait(false);
-                    string mediaId = await FinishAsync(uploadId, ct).ConfigureAwait(false);
+                    var (mediaId, createdAt) = await FinishAsync(uploadId, ct).ConfigureAwait(false);
+                    var now = DateTimeOffset.UtcNow;
                     return new UploadedMedia
                     {
                         MediaId = mediaId, MediaType = mediaType, FileName = fileName, Path = file.FullName,
                         Size = size, Chunks = chunks, Md5 = md5, Elapsed = DateTime.UtcNow - started,
+                        // The earlier of the two: the media_id is never taken for younger than it is.
+                        UploadedAt = createdAt.HasValue && createdAt.Value < now ? createdAt.Value : now,
                     };
                 }
                 catch (WecomCommandException e) when (round == 0 && _session.Reconnects != reconnectsAtStart && e.ErrCode != WecomErrorCodes.SystemError)
@@ -102,7 +107,8 @@ namespace WecomPS.Media
             return uploadId;
         }
 
-        private async Task<string> FinishAsync(string uploadId, CancellationToken ct)
+        private async Task<(string MediaId, DateTimeOffset? CreatedAt)> FinishAsync(string uploadId,
+            CancellationToken ct)
         {
             var ack = await _session.SendCommandAsync(new CommandRequest
             {
@@ -114,7 +120,8 @@ namespace WecomPS.Media
             var mediaId = ack.HasBody ? Json.Str(ack.Body, "media_id") : null;
             if (string.IsNullOrEmpty(mediaId))
                 throw new WecomException("WecomUploadFailed", System.Management.Automation.ErrorCategory.InvalidResult, "The upload finish ack carried no media_id.");
-            return mediaId;
+            // created_at: a string or a number (docs/protocol.md §6).
+            return (mediaId, Json.UnixTime(ack.Body, "created_at"));
         }
 
         /// <summary>

@@ -30,6 +30,8 @@ namespace WecomPS.Session
         public const string MediaDownloadFailed = "WecomMediaDownloadFailed";
         public const string MediaDownloadTimeout = "WecomMediaDownloadTimeout";
         public const string MediaExpired = "WecomMediaExpired";
+        public const string MediaFromOtherBot = "WecomMediaFromOtherBot";
+        public const string MediaIdExpired = "WecomMediaIdExpired";
         public const string MediaNoUrl = "WecomMediaNoUrl";
         public const string MissingCredentials = "WecomMissingCredentials";
         public const string NoSession = "WecomNoSession";
