@@ -16,7 +16,7 @@
 #   chart please' from zhangsan, an image, a file, an enter_chat event, and, when the block deals with cards (it
 #   names template_card_event, -UpdateFor or $click), a template_card_event: a click comes only to a bot that sends
 #   cards.
-# - Files a block names as ./name.ext (and ./reports/*.pdf, ./logs/*.log) exist: a .ps1 is a script that writes
+# - Files a block names as ./name.ext or ./folder/*.ext (two of them; and ./reports/*.pdf, ./logs/*.log) exist: a .ps1 is a script that writes
 #   -OutFile and two lines; a .json is a card; anything else a few bytes of text.
 # - A block that waits like a bot loop (it contains -Wait) is stopped after a few seconds, as with Ctrl+C.
 # - A block that calls Describe/It is a Pester test file: it runs with Invoke-Pester in a child pwsh, from
@@ -154,7 +154,11 @@ BeforeAll {
 
     function New-Fixtures([string] $folder, [string] $code) {
         $null = New-Item -ItemType Directory "$folder/reports", "$folder/logs" -Force
-        $names = @('reports/summary.pdf', 'logs/app.log') +
+        # ./name.ext, and ./folder/*.ext (two files in that folder).
+        $wild = @([regex]::Matches($code, '\./([\w-]+)/\*\.(\w+)') | ForEach-Object {
+                $null = New-Item -ItemType Directory "$folder/$($_.Groups[1].Value)" -Force
+                "$($_.Groups[1].Value)/sample1.$($_.Groups[2].Value)", "$($_.Groups[1].Value)/sample2.$($_.Groups[2].Value)" })
+        $names = @('reports/summary.pdf', 'logs/app.log') + $wild +
             @([regex]::Matches($code, '\./([\w.-]+\.\w+)') | ForEach-Object { $_.Groups[1].Value })
         foreach ($name in $names) {
             $content = switch -Regex ($name) {
