@@ -172,7 +172,7 @@ namespace WecomPS.Session
                 _connection = conn; _heartbeat = heartbeat;
             }
             old?.Abort();
-            oldHeartbeat?.Stop();
+            oldHeartbeat?.Dispose();   // stopped, and its link to the session's lifetime released
         }
 
         private async Task SubscribeAsync(WebSocketConnection conn, CancellationToken ct, CancellationTokenSource timeout)
