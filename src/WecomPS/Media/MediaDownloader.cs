@@ -50,7 +50,12 @@ namespace WecomPS.Media
             if (options?.Proxy != null) { handler.Proxy = options.Proxy; handler.UseProxy = true; }
             if (options != null && options.HasCertificatePolicy)
                 handler.ServerCertificateCustomValidationCallback =
-                    (msg, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
+                    (msg, cert, chain, errors) => options.AcceptsCertificate(cert, chain, errors, out _);
+            if (options?.ClientCertificate != null)
+            {
+                handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+                handler.ClientCertificates.Add(options.ClientCertificate);
+            }
             // The deadline is ours (headers and body together): the client's own timeout stops at the headers.
             _http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         }
