@@ -212,10 +212,12 @@ namespace WecomPS.Tests
                     {
                         MsgType = "file", Url = foreign.Url, AesKey = foreign.AesKey, FileName = "b.bin",
                     }, _files.Folder, false, System.Threading.CancellationToken.None).GetAwaiter().GetResult());
-                Assert.Equal("WecomMediaDownloadFailed", refused.ErrorId);
+                Assert.Equal("WecomCertificateRejected", refused.ErrorId);
+                Assert.Equal(ErrorCategory.SecurityError, refused.Category);
+                Assert.Contains("its chain does not end at a -CertificateAuthority root", refused.Message);
+                Assert.Contains(other.ServerCertificate.Thumbprint, refused.Message);
             }
             Assert.Equal(new[] { "a.bin" }, Directory.GetFiles(_files.Folder).Select(Path.GetFileName));
-            Assert.True(other.WaitUntil(o => o.TlsFailures.Count > 0, Wait), "the download refused the handshake");
         }
 
         [Fact]
