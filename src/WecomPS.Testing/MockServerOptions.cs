@@ -50,8 +50,9 @@ namespace WecomPS.Testing
         public TimeSpan UploadSessionLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
         /// <summary>
-        /// Serve wss:// (and https:// media URLs) with a throw-away root CA and a leaf for <see cref="CertificateNames"/>,
-        /// made in memory at start. Clients must be told to trust <see cref="WecomMockServer.RootCertificate"/>.
+        /// Serve wss:// (and https:// media URLs) with a throw-away root CA and a leaf for
+        /// <see cref="CertificateNames"/>, made in memory at start. Clients must be told to trust
+        /// <see cref="WecomMockServer.RootCertificate"/>.
         /// </summary>
         public bool Tls { get; set; }
 

@@ -102,7 +102,7 @@ namespace WecomPS.Testing
                 throw RuleBrokenException.Shape(ErrorCodes.InvalidCredentials, "body with bot_id and secret is required");
             var botId = Fields.RequiredString(context.Body, "bot_id", "body.bot_id", ErrorCodes.InvalidCredentials);
             var secret = Fields.RequiredString(context.Body, "secret", "body.secret", ErrorCodes.InvalidCredentials);
-            // Optional keys the SDK merges in when configured (docs/protocol.md §2): scene a number, plug_version a string.
+            // Optional keys the SDK merges in (docs/protocol.md §2): scene a number, plug_version a string.
             if (Fields.TryGet(context.Body, "scene", out var scene)
                 && (scene.ValueKind != JsonValueKind.Number || !scene.TryGetInt64(out _)))
                 throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.scene must be an integer");

@@ -15,14 +15,16 @@ namespace WecomPS.Testing
         private readonly List<X509Certificate2> _clientCertificates = new List<X509Certificate2>();
         private readonly List<string> _tlsFailures = new List<string>();
 
-        /// <summary>With <see cref="MockServerOptions.Tls"/>: the throw-away root CA (public part) clients must trust.</summary>
-        public X509Certificate2 RootCertificate => _certificates == null ? null : new X509Certificate2(_certificates.Root.RawData);
+        /// <summary>With <see cref="MockServerOptions.Tls"/>: the throw-away root CA (public part) to trust.</summary>
+        public X509Certificate2 RootCertificate =>
+            _certificates == null ? null : new X509Certificate2(_certificates.Root.RawData);
 
         /// <summary>The root CA as PEM text (write it to a .pem/.crt file for -CertificateAuthority).</summary>
         public string RootCertificatePem => _certificates == null ? null : MockCertificates.ToPem(_certificates.Root);
 
         /// <summary>The server's TLS leaf (public part).</summary>
-        public X509Certificate2 ServerCertificate => _certificates == null ? null : new X509Certificate2(_certificates.Leaf.RawData);
+        public X509Certificate2 ServerCertificate =>
+            _certificates == null ? null : new X509Certificate2(_certificates.Leaf.RawData);
 
         /// <summary>Client certificates presented in TLS handshakes, in order (public parts).</summary>
         public IReadOnlyList<X509Certificate2> ClientCertificates
@@ -30,27 +32,33 @@ namespace WecomPS.Testing
             get { lock (_clientCertificates) return _clientCertificates.ToArray(); }
         }
 
-        /// <summary>Why TLS handshakes failed (the client rejected the server, or gave no required certificate).</summary>
+        /// <summary>Why TLS handshakes failed (the client rejected the server, or
+        /// gave no required certificate).</summary>
         public IReadOnlyList<string> TlsFailures
         {
             get { lock (_tlsFailures) return _tlsFailures.ToArray(); }
         }
 
-        /// <summary>A client certificate (with private key) signed by this server's root, for a client-certificate test.</summary>
+        /// <summary>A client certificate (with private key) signed by this server's root, for a
+        /// client-certificate test.</summary>
         public X509Certificate2 NewClientCertificate(string subject = "CN=WecomPS.Testing client")
         {
             if (_certificates == null) throw new InvalidOperationException("The server was started without Tls.");
             return _certificates.IssueClientCertificate(subject);
         }
 
-        /// <summary>The TLS handshake as the server; null when it failed or took over 10 s (recorded in TlsFailures).</summary>
+        /// <summary>The TLS handshake as the server; null when it failed or took over
+        /// 10 s (recorded in TlsFailures).</summary>
         private async Task<Stream> AuthenticateTlsAsync(Stream network)
         {
             bool require = Options.RequireClientCertificate;
             var ssl = new SslStream(network, false, (sender, certificate, chain, errors) =>
             {
                 if (certificate != null)
-                    lock (_clientCertificates) _clientCertificates.Add(new X509Certificate2(certificate.GetRawCertData()));
+                {
+                    var presented = new X509Certificate2(certificate.GetRawCertData());
+                    lock (_clientCertificates) _clientCertificates.Add(presented);
+                }
                 return !require || certificate != null;
             });
             var handshake = ssl.AuthenticateAsServerAsync(_certificates.Leaf, require, SslProtocols.None, false);

@@ -45,7 +45,8 @@ namespace WecomPS.Testing
         /// <summary>ws://127.0.0.1:&lt;port&gt;/ (wss:// with <see cref="MockServerOptions.Tls"/>)</summary>
         public Uri Endpoint { get; }
 
-        /// <summary>http://127.0.0.1:&lt;port&gt;/ (media downloads; https:// with <see cref="MockServerOptions.Tls"/>).</summary>
+        /// <summary>http://127.0.0.1:&lt;port&gt;/ (media downloads;
+        /// https:// with <see cref="MockServerOptions.Tls"/>).</summary>
         public Uri HttpBase { get; }
 
         public string BotId => Options.BotId;

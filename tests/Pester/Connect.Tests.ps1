@@ -145,7 +145,8 @@ Describe 'Connect-WecomBot -MaxAuthFailureRetries' {
     AfterEach { Get-WecomSession | Disconnect-WecomBot; Stop-WecomMockServer -Server $Mock }
 
     It 'by default fails the session at the first refused reconnect' {
-        $s = Connect-WecomBot -BotId $Mock.BotId -Secret $Mock.Secret -Endpoint $Mock.Endpoint -ReconnectDelayMaxSec 1 -PassThru
+        $s = Connect-WecomBot -BotId $Mock.BotId -Secret $Mock.Secret -Endpoint $Mock.Endpoint -ReconnectDelayMaxSec 1 `
+            -PassThru
         $Mock.RejectNextSubscribes(1)
         $Mock.DropConnections()
         $deadline = [datetime]::UtcNow.AddSeconds(20)

@@ -10,7 +10,7 @@ using System.Threading.Tasks;
 
 namespace WecomPS.Testing.Tests
 {
-    /// <summary>The double over TLS (wss:// and https:// media), and its strict check of the subscribe extras.</summary>
+    /// <summary>The double over TLS (wss:// and https:// media), and its strict check of subscribe extras.</summary>
     public class TlsServerTests
     {
         /// <summary>Trusts exactly the double's root (custom root trust), as a careful client would.</summary>
@@ -83,7 +83,8 @@ namespace WecomPS.Testing.Tests
         [Fact]
         public async Task RequireClientCertificate_refuses_a_handshake_without_one_and_records_the_one_presented()
         {
-            using var server = WecomMockServer.Start(new MockServerOptions { Tls = true, RequireClientCertificate = true });
+            using var server = WecomMockServer.Start(
+                new MockServerOptions { Tls = true, RequireClientCertificate = true });
             await Assert.ThrowsAnyAsync<Exception>(async () =>
             {
                 using var bare = await OpenAsync(server);
@@ -125,7 +126,8 @@ namespace WecomPS.Testing.Tests
         {
             using var server = WecomMockServer.Start();
             await using var client = await TestClient.ConnectAsync(server);
-            await client.SendTextAsync("{\"cmd\":\"aibot_subscribe\",\"headers\":{\"req_id\":\"s1\"},\"body\":{\"bot_id\":\""
+            await client.SendTextAsync(
+                "{\"cmd\":\"aibot_subscribe\",\"headers\":{\"req_id\":\"s1\"},\"body\":{\"bot_id\":\""
                 + server.BotId + "\",\"secret\":\"" + server.Secret + "\"," + extra + "}}");
             var ack = await client.WaitForAckAsync("s1");
             Assert.Equal(49003, ack.GetProperty("errcode").GetInt32());

@@ -154,7 +154,8 @@ namespace WecomPS.Tests
             Assert.NotEmpty(server.TlsFailures);
 
             var client = server.NewClientCertificate("CN=runbook host");
-            var r = _ps.Run(ConnectWithCa + " -ClientCertificate $client", Vars(server, server.RootCertificate, client));
+            var r = _ps.Run(ConnectWithCa + " -ClientCertificate $client",
+                Vars(server, server.RootCertificate, client));
             Assert.Null(r.Terminating);
             Assert.Equal(1, server.SuccessfulSubscribes);
             Assert.Contains(server.ClientCertificates, c => c.Thumbprint == client.Thumbprint);

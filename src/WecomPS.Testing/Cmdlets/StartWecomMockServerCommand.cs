@@ -5,9 +5,10 @@ namespace WecomPS.Testing.Cmdlets
 {
     /// <summary>
     /// <para type="synopsis">Starts the WeCom AI-bot server double on a free loopback port.</para>
-    /// <para type="description">The same strict double the WecomPS test suites use. Connect a client to its Endpoint with its BotId and Secret.
-    /// With -Tls it serves wss:// with a throw-away root CA (RootCertificate, RootCertificatePem) for
-    /// Connect-WecomBot -CertificateAuthority. The test kit runs in PowerShell 7.4+ only (not Windows PowerShell 5.1).</para>
+    /// <para type="description">The same strict double the WecomPS test suites use. Connect a client to its
+    /// Endpoint with its BotId and Secret. With -Tls it serves wss:// with a throw-away root CA (RootCertificate,
+    /// RootCertificatePem) for Connect-WecomBot -CertificateAuthority. The test kit runs in PowerShell 7.4+ only
+    /// (not Windows PowerShell 5.1).</para>
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "WecomMockServer")]
     [OutputType(typeof(WecomMockServer))]
@@ -61,10 +62,11 @@ namespace WecomPS.Testing.Cmdlets
         /// </summary>
         [Parameter] public SwitchParameter Tls { get; set; }
 
-        /// <summary>With -Tls: the names (DNS names or IP addresses) of the leaf. Default 127.0.0.1 and localhost.</summary>
+        /// <summary>With -Tls: the names (DNS names or IP addresses) of the leaf.
+        /// Default 127.0.0.1, localhost.</summary>
         [Parameter] [ValidateNotNullOrEmpty] public string[] CertificateName { get; set; }
 
-        /// <summary>With -Tls: refuse a TLS handshake without a client certificate (NewClientCertificate() makes one).</summary>
+        /// <summary>With -Tls: refuse a TLS handshake without a client certificate (NewClientCertificate()).</summary>
         [Parameter] public SwitchParameter RequireClientCertificate { get; set; }
 
         /// <summary>Settings to start from (a WecomPS.Testing.MockServerOptions); the other parameters override them.</summary>

@@ -29,7 +29,8 @@ namespace WecomPS.Testing.Server
 
         public static MockCertificates Create(IReadOnlyList<string> names)
         {
-            if (names == null || names.Count == 0) throw new ArgumentException("At least one certificate name is needed.");
+            if (names == null || names.Count == 0)
+                throw new ArgumentException("At least one certificate name is needed.");
             var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var rootName = new X500DistinguishedName("CN=WecomPS.Testing throw-away root " + Protocol.Ids.Hex(4));
             var rootRequest = new CertificateRequest(rootName, rootKey, HashAlgorithmName.SHA256);

@@ -204,7 +204,8 @@ namespace WecomPS.Cmdlets
                     }
                 }
             }
-            foreach (var root in roots) WriteVerbose("Trusting the root " + root.Subject + " (" + root.Thumbprint + ").");
+            foreach (var root in roots)
+                WriteVerbose("Trusting the root " + root.Subject + " (" + root.Thumbprint + ").");
             return roots;
         }
     }

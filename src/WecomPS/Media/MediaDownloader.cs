@@ -122,7 +122,9 @@ namespace WecomPS.Media
             {
                 throw new WecomException(ErrorIds.CertificateRejected, ErrorCategory.SecurityError,
                     "The media download failed: the TLS certificate of "
-                    + new Uri(media.Url).GetLeftPart(UriPartial.Authority) + " was rejected: " + _certificateProblem + ".", e);
+                    + new Uri(media.Url).GetLeftPart(UriPartial.Authority) + " was rejected: " + _certificateProblem
+                    + ".",
+                    e);
             }
             catch (HttpRequestException e) when (!ct.IsCancellationRequested)
             {

@@ -5,7 +5,8 @@ using System.Security;
 namespace WecomPS.Protocol
 {
     /// <summary>
-    /// <c>aibot_subscribe</c> (docs/protocol.md §2): the bot id, the secret and the optional scene and plug_version. The secret goes from the SecureString
+    /// <c>aibot_subscribe</c> (docs/protocol.md §2): the bot id, the secret and the optional scene and
+    /// plug_version. The secret goes from the SecureString
     /// into the frame's bytes without ever becoming a managed string, and the frame is wiped when it is disposed.
     /// </summary>
     public static class SubscribeFrame

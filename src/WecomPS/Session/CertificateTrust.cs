@@ -34,7 +34,7 @@ namespace WecomPS.Session
                 var policy = chain.ChainPolicy;
                 policy.RevocationMode = X509RevocationMode.NoCheck;
                 policy.ApplicationPolicy.Add(new Oid(ServerAuthOid));
-                // Intermediates the server sent, then the given roots (needed on runtimes without a custom trust store).
+                // Intermediates the server sent, then the given roots (for runtimes without a custom trust store).
                 if (presented != null)
                     foreach (var element in presented.ChainElements) policy.ExtraStore.Add(element.Certificate);
                 foreach (var root in roots) policy.ExtraStore.Add(root);

@@ -50,7 +50,8 @@ namespace WecomPS.Session
                 ? " Check that -CertificateAuthority holds the root that issued this certificate and that "
                   + options.Endpoint.Host + " is one of its names."
                 : " If a corporate proxy inspects TLS, pass its root certificate with -CertificateAuthority.";
-            return new WecomException(ErrorIds.CertificateRejected, System.Management.Automation.ErrorCategory.SecurityError,
+            return new WecomException(ErrorIds.CertificateRejected,
+                System.Management.Automation.ErrorCategory.SecurityError,
                 "The TLS certificate of " + options.Endpoint.GetLeftPart(UriPartial.Authority) + " was rejected: "
                 + problem + "." + hint, inner);
         }

@@ -39,9 +39,9 @@ namespace WecomPS.Session
         public IWebProxy Proxy { get; set; }
         public bool SkipCertificateCheck { get; set; }
         public string CertificateThumbprint { get; set; }
-        /// <summary>Roots trusted in addition to the system store (-CertificateAuthority; corporate TLS proxies).</summary>
+        /// <summary>Roots trusted besides the system store (-CertificateAuthority; corporate TLS proxies).</summary>
         public System.Collections.Generic.IReadOnlyList<X509Certificate2> CertificateAuthorities { get; set; }
-        /// <summary>Presented when the server or a proxy asks for a client certificate (WebSocket and downloads).</summary>
+        /// <summary>Presented when the server or a proxy asks for a client certificate (socket, downloads).</summary>
         public X509Certificate2 ClientCertificate { get; set; }
         /// <summary>body.scene of aibot_subscribe when set (docs/protocol.md §2); absent when null.</summary>
         public int? Scene { get; set; }
@@ -78,7 +78,9 @@ namespace WecomPS.Session
         {
             problem = null;
             if (SkipCertificateCheck || errors == SslPolicyErrors.None) return true;
-            var presented = certificate == null ? null : certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+            var presented = certificate == null
+                ? null
+                : certificate as X509Certificate2 ?? new X509Certificate2(certificate);
             if (presented != null && !string.IsNullOrEmpty(CertificateThumbprint)
                 && string.Equals(presented.Thumbprint, CertificateThumbprint.Replace(" ", ""),
                     StringComparison.OrdinalIgnoreCase))
