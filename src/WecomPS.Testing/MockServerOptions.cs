@@ -49,6 +49,19 @@ namespace WecomPS.Testing
         /// <summary>How long an upload session lives after init.</summary>
         public TimeSpan UploadSessionLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
+        /// <summary>
+        /// Serve wss:// (and https:// media URLs) with a throw-away root CA and a leaf for
+        /// <see cref="CertificateNames"/>, made in memory at start. Clients must be told to trust
+        /// <see cref="WecomMockServer.RootCertificate"/>.
+        /// </summary>
+        public bool Tls { get; set; }
+
+        /// <summary>The names (DNS names or IP addresses) in the TLS leaf; the first is also its CN.</summary>
+        public string[] CertificateNames { get; set; } = { "127.0.0.1", "localhost" };
+
+        /// <summary>With <see cref="Tls"/>: the TLS handshake fails unless the client presents a certificate.</summary>
+        public bool RequireClientCertificate { get; set; }
+
         /// <summary>WebSocket keep-alive (server pings). Zero by default: whether the real server pings is unknown.</summary>
         public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.Zero;
     }

@@ -102,6 +102,13 @@ namespace WecomPS.Testing
                 throw RuleBrokenException.Shape(ErrorCodes.InvalidCredentials, "body with bot_id and secret is required");
             var botId = Fields.RequiredString(context.Body, "bot_id", "body.bot_id", ErrorCodes.InvalidCredentials);
             var secret = Fields.RequiredString(context.Body, "secret", "body.secret", ErrorCodes.InvalidCredentials);
+            // Optional keys the SDK merges in (docs/protocol.md §2): scene a number, plug_version a string.
+            if (Fields.TryGet(context.Body, "scene", out var scene)
+                && (scene.ValueKind != JsonValueKind.Number || !scene.TryGetInt64(out _)))
+                throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.scene must be an integer");
+            if (Fields.TryGet(context.Body, "plug_version", out var plugVersion)
+                && plugVersion.ValueKind != JsonValueKind.String)
+                throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.plug_version must be a string");
             // Wrong credentials leave the socket open, as the real server does (docs/protocol.md §2).
             if (botId != Options.BotId || secret != Options.Secret) return CommandResult.Error(ErrorCodes.InvalidCredentials);
 

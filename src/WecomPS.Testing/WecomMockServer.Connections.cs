@@ -136,9 +136,18 @@ namespace WecomPS.Testing
                 return;
             }
 
-            var network = new NetworkStream(socket, ownsSocket: true);
+            System.IO.Stream network = new NetworkStream(socket, ownsSocket: true);
             try
             {
+                if (_certificates != null)
+                {
+                    network = await AuthenticateTlsAsync(network).ConfigureAwait(false);
+                    if (network == null)
+                    {
+                        Reset(socket);
+                        return;
+                    }
+                }
                 HttpRequestHead head;
                 using (var headTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
                 {
@@ -156,13 +165,14 @@ namespace WecomPS.Testing
                 else
                     await ServeHttpAsync(socket, network, head).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is System.IO.IOException || e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+            catch (Exception e) when (e is System.IO.IOException || e is SocketException || e is ObjectDisposedException
+                || e is OperationCanceledException || e is System.Security.Authentication.AuthenticationException)
             {
                 Reset(socket);
             }
         }
 
-        private async Task RunWebSocketAsync(Socket socket, NetworkStream network, HttpRequestHead head)
+        private async Task RunWebSocketAsync(Socket socket, System.IO.Stream network, HttpRequestHead head)
         {
             var key = head.Header("Sec-WebSocket-Key");
             if (head.Method != "GET" || head.Path != "/" || key == null || head.Header("Sec-WebSocket-Version") != "13"

@@ -27,11 +27,12 @@ namespace WecomPS.Testing
         {
             Options = options;
             _state = new MockState(options);
+            if (options.Tls) _certificates = MockCertificates.Create(options.CertificateNames);
             _listener = new TcpListener(IPAddress.Loopback, options.Port);
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            Endpoint = new Uri("ws://127.0.0.1:" + Port + "/");
-            HttpBase = new Uri("http://127.0.0.1:" + Port + "/");
+            Endpoint = new Uri((options.Tls ? "wss" : "ws") + "://127.0.0.1:" + Port + "/");
+            HttpBase = new Uri((options.Tls ? "https" : "http") + "://127.0.0.1:" + Port + "/");
             _tasks.Track(AcceptLoopAsync());
         }
 
@@ -41,10 +42,11 @@ namespace WecomPS.Testing
         public MockServerOptions Options { get; }
         public int Port { get; }
 
-        /// <summary>ws://127.0.0.1:&lt;port&gt;/</summary>
+        /// <summary>ws://127.0.0.1:&lt;port&gt;/ (wss:// with <see cref="MockServerOptions.Tls"/>)</summary>
         public Uri Endpoint { get; }
 
-        /// <summary>http://127.0.0.1:&lt;port&gt;/ (media downloads).</summary>
+        /// <summary>http://127.0.0.1:&lt;port&gt;/ (media downloads;
+        /// https:// with <see cref="MockServerOptions.Tls"/>).</summary>
         public Uri HttpBase { get; }
 
         public string BotId => Options.BotId;
@@ -176,6 +178,7 @@ namespace WecomPS.Testing
             foreach (var connection in LiveConnections()) connection.Abort();
             ReleaseHeldSockets();
             _tasks.WaitAll(TimeSpan.FromSeconds(5));
+            _certificates?.Dispose();
             _state.Changed.Notify();
         }
 

@@ -5,7 +5,10 @@ namespace WecomPS.Testing.Cmdlets
 {
     /// <summary>
     /// <para type="synopsis">Starts the WeCom AI-bot server double on a free loopback port.</para>
-    /// <para type="description">The same strict double the WecomPS test suites use. Connect a client to its Endpoint with its BotId and Secret.</para>
+    /// <para type="description">The same strict double the WecomPS test suites use. Connect a client to its
+    /// Endpoint with its BotId and Secret. With -Tls it serves wss:// with a throw-away root CA (RootCertificate,
+    /// RootCertificatePem) for Connect-WecomBot -CertificateAuthority. The test kit runs in PowerShell 7.4+ only
+    /// (not Windows PowerShell 5.1).</para>
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "WecomMockServer")]
     [OutputType(typeof(WecomMockServer))]
@@ -53,6 +56,19 @@ namespace WecomPS.Testing.Cmdlets
         /// <summary>Interval of server WebSocket pings, in seconds. Default 0: the server does not ping.</summary>
         [Parameter] [ValidateRange(0, 3600)] public int KeepAliveSec { get; set; }
 
+        /// <summary>
+        /// Serve wss:// (and https:// media URLs) with a throw-away root CA and leaf made in memory at start; the
+        /// server's RootCertificate / RootCertificatePem is what Connect-WecomBot -CertificateAuthority needs.
+        /// </summary>
+        [Parameter] public SwitchParameter Tls { get; set; }
+
+        /// <summary>With -Tls: the names (DNS names or IP addresses) of the leaf.
+        /// Default 127.0.0.1, localhost.</summary>
+        [Parameter] [ValidateNotNullOrEmpty] public string[] CertificateName { get; set; }
+
+        /// <summary>With -Tls: refuse a TLS handshake without a client certificate (NewClientCertificate()).</summary>
+        [Parameter] public SwitchParameter RequireClientCertificate { get; set; }
+
         /// <summary>Settings to start from (a WecomPS.Testing.MockServerOptions); the other parameters override them.</summary>
         [Parameter] [ValidateNotNull] public MockServerOptions Options { get; set; }
 
@@ -74,6 +90,14 @@ namespace WecomPS.Testing.Cmdlets
             if (bound.ContainsKey(nameof(MediaUrlLifetimeSec))) options.MediaUrlLifetime = TimeSpan.FromSeconds(MediaUrlLifetimeSec);
             if (bound.ContainsKey(nameof(KickCloseDelayMs))) options.KickCloseDelay = TimeSpan.FromMilliseconds(KickCloseDelayMs);
             if (bound.ContainsKey(nameof(KeepAliveSec))) options.KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveSec);
+            if (bound.ContainsKey(nameof(Tls))) options.Tls = Tls.IsPresent;
+            if (bound.ContainsKey(nameof(CertificateName))) options.CertificateNames = CertificateName;
+            if (bound.ContainsKey(nameof(RequireClientCertificate)))
+                options.RequireClientCertificate = RequireClientCertificate.IsPresent;
+            if (!options.Tls && (options.RequireClientCertificate || bound.ContainsKey(nameof(CertificateName))))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                        "-CertificateName and -RequireClientCertificate need -Tls: a ws:// server has no certificate."),
+                    "WecomMockParameterNeedsTls", ErrorCategory.InvalidArgument, null));
 
             WecomMockServer server = null;
             try

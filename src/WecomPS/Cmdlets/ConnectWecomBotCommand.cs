@@ -1,7 +1,10 @@
 using System;
 using System.Management.Automation;
 using System.Net;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
@@ -54,6 +57,17 @@ namespace WecomPS.Cmdlets
 
         [Parameter] [ValidateNotNullOrEmpty] public string CertificateThumbprint { get; set; }
 
+        /// <summary>Roots to trust besides the system store: PEM or DER file paths, or certificate objects.</summary>
+        [Parameter] [ValidateNotNullOrEmpty] public object[] CertificateAuthority { get; set; }
+
+        [Parameter] [ValidateNotNull] public X509Certificate2 ClientCertificate { get; set; }
+
+        [Parameter] [ValidateRange(0, int.MaxValue)] public int Scene { get; set; }
+
+        [Parameter] [ValidateNotNullOrEmpty] public string PlugVersion { get; set; }
+
+        [Parameter] [ValidateRange(0, 100)] public int MaxAuthFailureRetries { get; set; }
+
         [Parameter] public SwitchParameter PassThru { get; set; }
 
         protected override void EndProcessing()
@@ -65,6 +79,12 @@ namespace WecomPS.Cmdlets
             if (ProxyCredential != null && Proxy == null)
                 ThrowError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
                     "-ProxyCredential needs -Proxy: there is no proxy to authenticate to.", ProxyCredential.UserName);
+            if (ClientCertificate != null && !ClientCertificate.HasPrivateKey)
+                ThrowError(ErrorIds.InvalidCertificate, ErrorCategory.InvalidArgument,
+                    "-ClientCertificate " + ClientCertificate.Subject + " has no private key: a TLS client cannot "
+                    + "present it. Use a certificate from a PFX file or a certificate store with its key.",
+                    ClientCertificate);
+            options.CertificateAuthorities = ResolveAuthorities();
             foreach (var warning in options.TransportWarnings()) WriteWarning(warning);
             if (SecureStringTransformationAttribute.WasPlainText(Secret))
                 WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer (Get-Secret ...) or Read-Host -AsSecureString.");
@@ -136,7 +156,57 @@ namespace WecomPS.Cmdlets
                 Proxy = proxy,
                 SkipCertificateCheck = SkipCertificateCheck,
                 CertificateThumbprint = CertificateThumbprint,
+                ClientCertificate = ClientCertificate,
+                Scene = MyInvocation.BoundParameters.ContainsKey(nameof(Scene)) ? Scene : (int?)null,
+                PlugVersion = PlugVersion,
+                MaxAuthFailureRetries = MaxAuthFailureRetries,
             };
+        }
+
+        /// <summary>-CertificateAuthority as certificates: paths (PEM or DER, wildcards resolved) or objects.</summary>
+        private IReadOnlyList<X509Certificate2> ResolveAuthorities()
+        {
+            if (CertificateAuthority == null) return null;
+            var roots = new List<X509Certificate2>();
+            foreach (var item in CertificateAuthority)
+            {
+                var value = item is PSObject wrapped ? wrapped.BaseObject : item;
+                if (value is X509Certificate2 certificate) { roots.Add(certificate); continue; }
+                if (value is X509Certificate plain) { roots.Add(new X509Certificate2(plain)); continue; }
+                var path = value is System.IO.FileSystemInfo file ? file.FullName : value as string;
+                if (string.IsNullOrEmpty(path))
+                    ThrowError(ErrorIds.InvalidCertificate, ErrorCategory.InvalidArgument,
+                        "-CertificateAuthority takes file paths (PEM or DER) or X509Certificate2 objects; got "
+                        + (value?.GetType().FullName ?? "null") + ".", value);
+                Collection<string> resolved = null;
+                try
+                {
+                    resolved = GetResolvedProviderPathFromPSPath(path, out var provider);
+                    if (provider.Name != "FileSystem") throw new ItemNotFoundException(path + " is not a file");
+                }
+                catch (Exception e) when (e is ItemNotFoundException || e is DriveNotFoundException
+                                          || e is ProviderNotFoundException)
+                {
+                    ThrowError(ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound,
+                        "-CertificateAuthority: the certificate file '" + path + "' was not found.", path);
+                }
+                foreach (var one in resolved)
+                {
+                    try
+                    {
+                        roots.AddRange(CertificateTrust.Load(one));
+                    }
+                    catch (WecomException e) { ThrowWecomError(e, one); }
+                    catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+                    {
+                        ThrowError(ErrorIds.InvalidCertificate, ErrorCategory.ReadError,
+                            "-CertificateAuthority: '" + one + "' could not be read: " + e.Message, one);
+                    }
+                }
+            }
+            foreach (var root in roots)
+                WriteVerbose("Trusting the root " + root.Subject + " (" + root.Thumbprint + ").");
+            return roots;
         }
     }
 }

@@ -39,6 +39,8 @@ namespace WecomPS.Media
         private readonly HttpClient _http;
         private readonly SessionLog _log;
         private readonly TimeSpan _timeout;
+        private readonly WecomSessionOptions _options;
+        private volatile string _certificateProblem;
 
         public MediaDownloader(WecomSessionOptions options, TimeSpan timeout, SessionLog log = null)
         {
@@ -48,9 +50,23 @@ namespace WecomPS.Media
             // could hand the download to another host (also under -SkipCertificateCheck).
             var handler = new HttpClientHandler { AllowAutoRedirect = false };
             if (options?.Proxy != null) { handler.Proxy = options.Proxy; handler.UseProxy = true; }
-            if (options != null && options.HasCertificatePolicy)
-                handler.ServerCertificateCustomValidationCallback =
-                    (msg, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
+            _options = options ?? new WecomSessionOptions();
+            // The session's certificate rule; also without a policy, so that a refusal can be named.
+            try
+            {
+                handler.ServerCertificateCustomValidationCallback = (msg, cert, chain, errors) =>
+                {
+                    bool accepted = _options.AcceptsCertificate(cert, chain, errors, out var problem);
+                    if (!accepted) _certificateProblem = problem;
+                    return accepted;
+                };
+            }
+            catch (PlatformNotSupportedException) when (!_options.HasCertificatePolicy) { }
+            if (options?.ClientCertificate != null)
+            {
+                handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+                handler.ClientCertificates.Add(options.ClientCertificate);
+            }
             // The deadline is ours (headers and body together): the client's own timeout stops at the headers.
             _http = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         }
@@ -101,6 +117,14 @@ namespace WecomPS.Media
             {
                 response = await _http.GetAsync(media.Url, HttpCompletionOption.ResponseHeadersRead, ct)
                     .ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (!ct.IsCancellationRequested && _certificateProblem != null)
+            {
+                throw new WecomException(ErrorIds.CertificateRejected, ErrorCategory.SecurityError,
+                    "The media download failed: the TLS certificate of "
+                    + new Uri(media.Url).GetLeftPart(UriPartial.Authority) + " was rejected: " + _certificateProblem
+                    + ".",
+                    e);
             }
             catch (HttpRequestException e) when (!ct.IsCancellationRequested)
             {

@@ -10,6 +10,7 @@ namespace WecomPS.Session
         public const string AlreadyResponded = "WecomAlreadyResponded";
         public const string AuthFailed = "WecomAuthFailed";
         public const string CardUpdateWindowPassed = "WecomCardUpdateWindowPassed";
+        public const string CertificateRejected = "WecomCertificateRejected";
         public const string CommandFailed = "WecomCommandFailed";
         public const string ConnectFailed = "WecomConnectFailed";
         public const string ConnectTimeout = "WecomConnectTimeout";
@@ -20,6 +21,7 @@ namespace WecomPS.Session
         public const string FileTooLarge = "WecomFileTooLarge";
         public const string FileTooSmall = "WecomFileTooSmall";
         public const string InvalidCard = "WecomInvalidCard";
+        public const string InvalidCertificate = "WecomInvalidCertificate";
         public const string InvalidChatId = "WecomInvalidChatId";
         public const string InvalidEndpoint = "WecomInvalidEndpoint";
         public const string InvalidPath = "WecomInvalidPath";

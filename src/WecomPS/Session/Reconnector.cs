@@ -8,8 +8,8 @@ namespace WecomPS.Session
 {
     /// <summary>
     /// Brings a session back after its connection is lost: attempts with backoff until one subscribes, the session
-    /// is closed, the attempts run out, or the server refuses the credentials (final: retrying would only trip the
-    /// subscribe rate limit). At most one loop runs per session.
+    /// is closed, the attempts run out, or the server refuses the credentials more than -MaxAuthFailureRetries times
+    /// (then final: retrying would only trip the subscribe rate limit). At most one loop runs per session.
     /// </summary>
     internal sealed class Reconnector
     {
@@ -61,7 +61,7 @@ namespace WecomPS.Session
         /// <summary>Attempts with backoff until one subscribes (returns its connection) or the session stops (null).</summary>
         private async Task<WebSocketConnection> ConnectAgainAsync()
         {
-            int attempt = 0;
+            int attempt = 0, authFailures = 0;
             var log = _session.Log;
             while (_session.State == WecomSessionState.Reconnecting && !_session.Lifetime.IsCancellationRequested)
             {
@@ -83,8 +83,17 @@ namespace WecomPS.Session
                 }
                 catch (WecomCommandException refused) when (refused.ErrCode == WecomErrorCodes.InvalidCredentials)
                 {
-                    _session.Fail(refused, refused.ErrCode);
-                    return null;
+                    // -MaxAuthFailureRetries (default 0): the SDK retries a refused subscribe up to 5 times, since a
+                    // 853000 right after a server restart can be passing; beyond that retrying only trips the limit.
+                    if (++authFailures > _options.MaxAuthFailureRetries)
+                    {
+                        _session.Fail(refused, refused.ErrCode);
+                        return null;
+                    }
+                    log.Warning("Reconnect attempt " + attempt + " was refused (853000 invalid bot_id or secret); "
+                        + "retrying (" + authFailures + " of " + _options.MaxAuthFailureRetries
+                        + " -MaxAuthFailureRetries).");
+                    _session.LastError = refused.Message;
                 }
                 catch (Exception e) when (!_session.Lifetime.IsCancellationRequested)
                 {

@@ -29,8 +29,31 @@ namespace WecomPS.Session
         {
             _socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
             if (options.Proxy != null) _socket.Options.Proxy = options.Proxy;
+            if (options.ClientCertificate != null) _socket.Options.ClientCertificates.Add(options.ClientCertificate);
             ApplyCertificatePolicy(options);
-            await _socket.ConnectAsync(options.Endpoint, ct).ConfigureAwait(false);
+            try
+            {
+                await _socket.ConnectAsync(options.Endpoint, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (_certificateProblem != null && !ct.IsCancellationRequested)
+            {
+                Dispose();
+                throw CertificateRejected(options, _certificateProblem, e);
+            }
+        }
+
+        /// <summary>The refused server certificate, named, with what the user can do about it.</summary>
+        internal static WecomException CertificateRejected(WecomSessionOptions options, string problem, Exception inner)
+        {
+            bool haveRoots = options.CertificateAuthorities != null && options.CertificateAuthorities.Count > 0;
+            string hint = haveRoots
+                ? " Check that -CertificateAuthority holds the root that issued this certificate and that "
+                  + options.Endpoint.Host + " is one of its names."
+                : " If a corporate proxy inspects TLS, pass its root certificate with -CertificateAuthority.";
+            return new WecomException(ErrorIds.CertificateRejected,
+                System.Management.Automation.ErrorCategory.SecurityError,
+                "The TLS certificate of " + options.Endpoint.GetLeftPart(UriPartial.Authority) + " was rejected: "
+                + problem + "." + hint, inner);
         }
 
         /// <summary>The receive buffer the reader holds between frames (tests watch it shrink back).</summary>
@@ -176,15 +199,28 @@ namespace WecomPS.Session
             _socket.Dispose();
         }
 
+        private string _certificateProblem;
+
+        /// <summary>
+        /// Sets the one certificate rule (<see cref="WecomSessionOptions.AcceptsCertificate(X509Certificate, X509Chain,
+        /// SslPolicyErrors, out string)"/>) where the runtime allows it, also without a policy: it then only records
+        /// why the system refused a certificate, so the error can name the problem.
+        /// </summary>
         private void ApplyCertificatePolicy(WecomSessionOptions options)
         {
-            if (!options.HasCertificatePolicy) return;
-            RemoteCertificateValidationCallback callback = (sender, cert, chain, errors) => options.AcceptsCertificate(cert, errors);
+            RemoteCertificateValidationCallback callback = (sender, cert, chain, errors) =>
+            {
+                bool accepted = options.AcceptsCertificate(cert, chain, errors, out var problem);
+                if (!accepted) _certificateProblem = problem;
+                return accepted;
+            };
             // ClientWebSocketOptions.RemoteCertificateValidationCallback exists on .NET Core 2.1+ but not in
             // netstandard2.0's surface; set it where the runtime has it.
             var prop = typeof(ClientWebSocketOptions).GetProperty("RemoteCertificateValidationCallback");
             if (prop != null) prop.SetValue(_socket.Options, callback);
-            else throw new PlatformNotSupportedException("This runtime cannot set a per-connection certificate policy; use PowerShell 7.");
+            else if (options.HasCertificatePolicy)
+                throw new PlatformNotSupportedException(
+                    "This runtime cannot set a per-connection certificate policy; use PowerShell 7.");
         }
     }
 }

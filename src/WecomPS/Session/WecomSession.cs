@@ -178,7 +178,8 @@ namespace WecomPS.Session
         private async Task SubscribeAsync(WebSocketConnection conn, CancellationToken ct, CancellationTokenSource timeout)
         {
             string reqId = ReqIds.New(WecomCommands.Subscribe);
-            using (var frame = SubscribeFrame.Create(reqId, _options.BotId, _options.Secret))
+            using (var frame = SubscribeFrame.Create(reqId, _options.BotId, _options.Secret,
+                _options.Scene, _options.PlugVersion))
             {
                 Log.Verbose("-> aibot_subscribe " + reqId + " (bot_id " + BotId + ", secret redacted)");
                 if (Log.DebugEnabled) Log.Debug("-> " + frame.ToRedactedString());

@@ -57,23 +57,66 @@ namespace WecomPS.Session
         public IWebProxy Proxy { get; set; }
         public bool SkipCertificateCheck { get; set; }
         public string CertificateThumbprint { get; set; }
+        /// <summary>Roots trusted besides the system store (-CertificateAuthority; corporate TLS proxies).</summary>
+        public System.Collections.Generic.IReadOnlyList<X509Certificate2> CertificateAuthorities { get; set; }
+        /// <summary>Presented when the server or a proxy asks for a client certificate (socket, downloads).</summary>
+        public X509Certificate2 ClientCertificate { get; set; }
+        /// <summary>body.scene of aibot_subscribe when set (docs/protocol.md §2); absent when null.</summary>
+        public int? Scene { get; set; }
+        /// <summary>body.plug_version of aibot_subscribe when set; absent when null.</summary>
+        public string PlugVersion { get; set; }
+        /// <summary>
+        /// Reconnect attempts refused with 853000 that are retried with the backoff before the session fails;
+        /// 0 fails at the first refusal.
+        /// </summary>
+        public int MaxAuthFailureRetries { get; set; }
 
         /// <summary>The clock of pacing and dedup windows (tests move it; null = the system clock).</summary>
         internal Func<DateTime> UtcClock { get; set; }
 
-        /// <summary>True when -SkipCertificateCheck or -CertificateThumbprint changes how server certificates are checked.</summary>
-        internal bool HasCertificatePolicy => SkipCertificateCheck || !string.IsNullOrEmpty(CertificateThumbprint);
+        /// <summary>
+        /// True when -SkipCertificateCheck, -CertificateThumbprint or -CertificateAuthority changes how server
+        /// certificates are checked.
+        /// </summary>
+        internal bool HasCertificatePolicy => SkipCertificateCheck || !string.IsNullOrEmpty(CertificateThumbprint)
+                                              || (CertificateAuthorities != null && CertificateAuthorities.Count > 0);
+
+        internal bool AcceptsCertificate(X509Certificate certificate, SslPolicyErrors errors) =>
+            AcceptsCertificate(certificate, null, errors, out _);
 
         /// <summary>
-        /// The one certificate rule for the WebSocket and media downloads: normal validation, or anything with
-        /// -SkipCertificateCheck, or a certificate whose thumbprint is -CertificateThumbprint (spaces ignored).
+        /// The one certificate rule for the WebSocket and media downloads: normal validation; or anything with
+        /// -SkipCertificateCheck; or a certificate whose thumbprint is -CertificateThumbprint (spaces ignored); or,
+        /// when the only error is the chain, a chain that builds to a -CertificateAuthority root
+        /// (<see cref="CertificateTrust"/>). A name mismatch is never accepted otherwise. <paramref name="problem"/>
+        /// says why a certificate was refused.
         /// </summary>
-        internal bool AcceptsCertificate(X509Certificate certificate, SslPolicyErrors errors)
+        internal bool AcceptsCertificate(X509Certificate certificate, X509Chain chain, SslPolicyErrors errors,
+            out string problem)
         {
+            problem = null;
             if (SkipCertificateCheck || errors == SslPolicyErrors.None) return true;
-            if (certificate == null || string.IsNullOrEmpty(CertificateThumbprint)) return false;
-            var thumbprint = (certificate as X509Certificate2 ?? new X509Certificate2(certificate)).Thumbprint;
-            return string.Equals(thumbprint, CertificateThumbprint.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
+            var presented = certificate == null
+                ? null
+                : certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+            if (presented != null && !string.IsNullOrEmpty(CertificateThumbprint)
+                && string.Equals(presented.Thumbprint, CertificateThumbprint.Replace(" ", ""),
+                    StringComparison.OrdinalIgnoreCase))
+                return true;
+            string chainProblem = null;
+            if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+            {
+                bool haveRoots = CertificateAuthorities != null && CertificateAuthorities.Count > 0;
+                if (haveRoots && presented != null)
+                {
+                    bool chains = CertificateTrust.ChainsToAuthority(presented, chain, CertificateAuthorities,
+                        out chainProblem);
+                    if (chains && errors == SslPolicyErrors.RemoteCertificateChainErrors) return true;
+                }
+                else chainProblem = CertificateTrust.DescribeChain(chain);
+            }
+            problem = CertificateTrust.Problem(presented, errors, chainProblem);
+            return false;
         }
 
         /// <summary>
