@@ -26,6 +26,7 @@ namespace WecomPS.Cmdlets
         [Alias("FullName", "PSPath")]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [NotAMessage]
         public string[] Path { get; set; }
 
         /// <summary>The message to answer; a received message piped in binds here ($msg | Send-WecomFile -Path x).</summary>

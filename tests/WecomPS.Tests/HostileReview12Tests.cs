@@ -1,0 +1,59 @@
+using System.IO;
+using System.Linq;
+using WecomPS.Testing;
+using Xunit;
+
+namespace WecomPS.Tests
+{
+    /// <summary>
+    /// Issue 12 tried again as a hostile user: call forms, parameter combinations and limits its fix did not reach.
+    /// </summary>
+    [Collection("PowerShell")]
+    public sealed class HostileReview12Tests
+    {
+        [Fact]
+        public void A_piped_message_with_positional_text_is_never_sent_as_the_content_of_a_proactive_message()
+        {
+            var server = WecomMockServer.Start(new MockServerOptions());
+            var file = Path.Combine(Path.GetTempPath(), "hostile12-" + System.Guid.NewGuid().ToString("N") + ".txt");
+            File.WriteAllText(file, "hello12345");
+            try
+            {
+                using (var ps = new PowerShellHost())
+                {
+                    ps.Connect(server);
+                    server.PushText("private words", userId: "lisi");
+                    ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
+                    server.ClearFrames();
+
+                    var r = ps.Run("$m | Send-WecomMessage 'pong'");
+                    var error = Assert.Single(r.Errors);
+                    Assert.Equal(System.Management.Automation.ErrorCategory.InvalidData, error.CategoryInfo.Category);
+                    Assert.StartsWith("ParameterArgumentTransformationError", error.FullyQualifiedErrorId);
+                    Assert.Contains("A received message is not text to send", error.Exception.Message);
+                    var target = error.TargetObject is System.Management.Automation.PSObject p ? p.BaseObject : error.TargetObject;
+                    Assert.IsAssignableFrom<WecomPS.Messages.WecomMessage>(target);
+
+                    r = ps.Run("$m | Send-WecomFile '" + file + "'");
+                    error = Assert.Single(r.Errors);
+                    Assert.StartsWith("ParameterArgumentTransformationError", error.FullyQualifiedErrorId);
+                    Assert.Contains("-Path", error.Exception.Message);
+
+                    Assert.DoesNotContain(server.Frames, f => f.Cmd != "ping");
+
+                    // The forms that name the text still reply.
+                    r = ps.Run("$m | Send-WecomMessage -Content 'pong'; Send-WecomMessage $m 'pong2'");
+                    Assert.Empty(r.Errors);
+                    Assert.Equal(2, server.FramesFor("aibot_respond_msg").Count(f => f.AckErrcode == 0));
+                    Assert.Empty(server.FramesFor("aibot_send_msg"));
+                }
+                Assert.Empty(server.Violations);
+            }
+            finally
+            {
+                File.Delete(file);
+                server.Dispose();
+            }
+        }
+    }
+}
