@@ -55,5 +55,50 @@ namespace WecomPS.Tests
                 server.Dispose();
             }
         }
+
+        [Fact]
+        public void Send_WecomFile_counts_bytes_in_names_and_titles_and_refuses_a_title_it_would_not_show()
+        {
+            var server = WecomMockServer.Start(new MockServerOptions());
+            var dir = Path.Combine(Path.GetTempPath(), "hostile12-" + System.Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, "a.png"), new byte[] { 0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4 });
+            File.WriteAllText(Path.Combine(dir, "a.txt"), "hello12345");
+            try
+            {
+                using (var ps = new PowerShellHost())
+                {
+                    ps.Connect(server);
+                    server.ClearFrames();
+                    // 200 characters, 400 bytes: over the 256-byte limit before anything is uploaded.
+                    var e = ps.Throws("Send-WecomFile -ChatId c1 -Path '" + dir + "/a.txt' -FileName ('é' * 200)");
+                    Assert.StartsWith("ParameterArgumentValidationError", e.FullyQualifiedErrorId);
+                    Assert.Contains("400 bytes", e.Exception.Message);
+                    e = ps.Throws("Send-WecomFile -ChatId c1 -Path '" + dir + "/a.txt' -MediaType video -Title ('测' * 50)");
+                    Assert.Contains("150 bytes", e.Exception.Message);
+
+                    var r = ps.Run("Send-WecomFile -ChatId c1 -Path '" + dir + "/a.png','" + dir + "/a.txt' -Title 'Q3'");
+                    Assert.Equal(2, r.Errors.Count);
+                    Assert.All(r.Errors, x =>
+                    {
+                        Assert.StartsWith("WecomParameterNotApplicable", x.FullyQualifiedErrorId);
+                        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, x.CategoryInfo.Category);
+                    });
+                    Assert.Equal(Path.Combine(dir, "a.png"), r.Errors[0].TargetObject);
+                    Assert.DoesNotContain(server.Frames, f => f.Cmd != "ping");
+
+                    // Within the limit in bytes, a unicode file name is sent as given.
+                    r = ps.Run("Send-WecomFile -ChatId c1 -Path '" + dir + "/a.txt' -FileName ('测' * 85)");
+                    Assert.Empty(r.Errors);
+                    Assert.Equal(new string('测', 85), server.FramesFor("aibot_upload_media_init")[0].BodyString("filename"));
+                }
+                Assert.Empty(server.Violations);
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+                server.Dispose();
+            }
+        }
     }
 }

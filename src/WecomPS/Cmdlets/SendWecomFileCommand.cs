@@ -44,11 +44,11 @@ namespace WecomPS.Cmdlets
         public string ChatType { get; set; }
 
         /// <summary>The name shown in the chat. Default: the file's name.</summary>
-        [Parameter] [ValidateLength(1, 256)] public string FileName { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 256)] public string FileName { get; set; }
 
-        [Parameter] [ValidateLength(1, 128)] public string Title { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 128)] public string Title { get; set; }
 
-        [Parameter] [ValidateLength(1, 512)] public string Description { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 512)] public string Description { get; set; }
 
         [Parameter] public SwitchParameter PassThru { get; set; }
 
@@ -62,6 +62,13 @@ namespace WecomPS.Cmdlets
                 string type = MediaType ?? MediaLimits.TypeFromExtension(file.FullName);
                 try { MediaLimits.Validate(file, type); }
                 catch (WecomException e) { WriteWecomError(e, file.FullName); continue; }
+                if (type != "video" && (Title != null || Description != null))
+                {
+                    WriteError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument, "-Title and -Description are"
+                        + " shown for a video only; '" + file.Name + "' would be sent as " + type + ". Nothing was sent.",
+                        file.FullName);
+                    continue;
+                }
 
                 string to = ParameterSetName == ReplySet ? "a reply to " + ReplyTo.MsgId + " in " + ReplyTo.ChatId : "chat(s) " + string.Join(", ", ChatId);
                 if (!ShouldProcess(file.FullName + " (" + type + ", " + file.Length + " bytes)", "Upload and send to " + to)) continue;
