@@ -100,5 +100,39 @@ namespace WecomPS.Tests
                 server.Dispose();
             }
         }
+
+        [Fact]
+        public void Ctrl_C_after_a_stream_expired_on_its_rollover_still_delivers_every_character()
+        {
+            var server = WecomMockServer.Start(new MockServerOptions { StreamLifetime = System.TimeSpan.FromSeconds(1) });
+            using (var ps = new PowerShellHost())
+            {
+                ps.Connect(server);
+                var pushed = server.PushText("long job", userId: "lisi");
+                ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
+                using (var stopped = System.Management.Automation.PowerShell.Create())
+                {
+                    stopped.Runspace = (System.Management.Automation.Runspaces.Runspace)typeof(PowerShellHost)
+                        .GetField("_runspace", System.Reflection.BindingFlags.NonPublic
+                            | System.Reflection.BindingFlags.Instance).GetValue(ps);
+                    stopped.AddScript("& { 'a'; Start-Sleep -Milliseconds 1500; 'x' * 21000; Start-Sleep 600 }"
+                        + " | Send-WecomMessage -ReplyTo $m -Stream");
+                    var handle = stopped.BeginInvoke();
+                    // The rollover's closing frame is refused as expired: now the rest waits for the end.
+                    Assert.True(System.Threading.SpinWait.SpinUntil(() => server.RepliesTo(pushed.ReqId)
+                        .Any(f => f.AckErrcode == 846608), System.TimeSpan.FromSeconds(20)));
+                    stopped.Stop();
+                    Assert.True(handle.AsyncWaitHandle.WaitOne(System.TimeSpan.FromSeconds(20)));
+                }
+                var finished = server.RepliesTo(pushed.ReqId)
+                    .Where(f => f.AckErrcode == 0 && f.BodyString("stream.finish") == "true")
+                    .Select(f => f.BodyString("stream.content"));
+                var sent = server.FramesFor("aibot_send_msg").Where(f => f.AckErrcode == 0)
+                    .Select(f => f.BodyString("markdown.content"));
+                Assert.Equal("a\n" + new string('x', 21000), string.Concat(finished) + string.Concat(sent));
+            }
+            Assert.Empty(server.Violations);
+            server.Dispose();
+        }
     }
 }
