@@ -37,6 +37,7 @@ namespace WecomPS.Cmdlets
         [Alias("FullName", "PSPath")]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [NotAMessage]
         public string[] Path { get; set; }
 
         /// <summary>Media from Publish-WecomMedia; piped media objects bind here.</summary>
@@ -102,7 +103,7 @@ namespace WecomPS.Cmdlets
                 case MediaReplySet:
                     foreach (var media in Media)
                     {
-                        if (media == null) continue;
+                        if (media == null || !TitleFits(media.MediaType, media)) continue;
                         // An expired media_id, or one of another bot, is refused before anything is sent.
                         if (!TryRun(() => media.EnsureSendableBy(session, DateTimeOffset.UtcNow), media)) continue;
                         string expires = media.ExpiresAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm");
@@ -113,12 +114,13 @@ namespace WecomPS.Cmdlets
                     break;
                 case MediaIdChatSet:
                 case MediaIdReplySet:
-                    if (ShouldProcess(MediaType + " " + MediaId, "Send to " + Target))
+                    if (TitleFits(MediaType, MediaId) && ShouldProcess(MediaType + " " + MediaId, "Send to " + Target))
                         TryRun(() => Send(session, MediaType, MediaId, null), MediaId);
                     break;
                 default:
                     foreach (var (file, type) in ResolveCheckedFiles(Path, MediaType))
                     {
+                        if (!TitleFits(type, file.FullName)) continue;
                         if (!ShouldProcess(file.FullName + " (" + type + ", " + file.Length + " bytes)",
                             "Upload and send to " + Target)) continue;
                         TryRun(() =>
@@ -129,6 +131,15 @@ namespace WecomPS.Cmdlets
                     }
                     break;
             }
+        }
+
+        /// <summary>-Title and -Description are shown for a video only: on anything else they are refused, not dropped.</summary>
+        private bool TitleFits(string type, object target)
+        {
+            if (type == "video" || (Title == null && Description == null)) return true;
+            WriteError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument, "-Title and -Description are shown for a "
+                + "video only; this would be sent as " + type + ". Nothing was sent.", target);
+            return false;
         }
 
         private static string Named(string fileName) => string.IsNullOrEmpty(fileName) ? "" : " ('" + fileName + "')";

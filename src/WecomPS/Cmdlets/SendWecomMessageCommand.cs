@@ -22,6 +22,7 @@ namespace WecomPS.Cmdlets
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = ChatSet, ValueFromPipeline = true)]
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = ReplySet, ValueFromPipeline = true)]
         [AllowEmptyString]
+        [NotAMessage]
         [Alias("Text", "Markdown")]
         public string Content { get; set; }
 
