@@ -16,6 +16,7 @@
         'Disconnect-WecomBot'
         'Get-WecomSession'
         'Receive-WecomMessage'
+        'Request-WecomApproval'
         'Save-WecomMedia'
         'Send-WecomCard'
         'Send-WecomFile'
