@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Tasks;
 
 namespace WecomPS.Testing
 {
@@ -86,6 +87,47 @@ namespace WecomPS.Testing
                 var target = card.BodyString("chatid");
                 return _state.Callbacks.Values.Any(c => c.ChatId == target) ? target : null;
             }
+        }
+
+        private Task _deferredClicks = Task.CompletedTask;
+
+        /// <summary>
+        /// Clicks the next card the client sends, for a test whose script blocks while it waits for the click
+        /// (Request-WecomApproval): returns at once; when a card with a task_id that was not there yet is accepted,
+        /// the double pushes the click (<see cref="ClickCard"/>). Clicks queued before one card all go to that card,
+        /// in the order queued. A click that cannot be made (no card within <paramref name="timeout"/>, default 30 s;
+        /// an unknown key) is recorded in <see cref="Violations"/>, so the test that asserts none sees it.
+        /// </summary>
+        public void ClickNextCard(string key = null, string userId = "zhangsan", string chatId = null,
+            TimeSpan? timeout = null)
+        {
+            int seen = SentCards.Count;
+            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+            lock (_state.Sync)
+                _deferredClicks = _deferredClicks.ContinueWith(async _ =>
+                {
+                    while (SentCards.Count <= seen && !IsDisposed && DateTime.UtcNow < deadline)
+                        await Task.Delay(20).ConfigureAwait(false);
+                    if (IsDisposed) return;
+                    string failure = null;
+                    if (SentCards.Count <= seen) failure = "no card was sent within the timeout";
+                    else
+                    {
+                        try { ClickCard(SentCards[seen].BodyString("template_card.task_id"), key, userId, chatId); }
+                        catch (Exception e) when (e is ArgumentException || e is InvalidOperationException)
+                        {
+                            failure = e.Message;
+                        }
+                    }
+                    if (failure != null)
+                    {
+                        lock (_state.Sync)
+                            _state.Violations.Add(new ProtocolViolation(0, DateTimeOffset.UtcNow, null, null,
+                                "the test kit could not click the next card (" + (key ?? "first button") + " by "
+                                + userId + "): " + failure, ""));
+                        _state.Changed.Notify();
+                    }
+                }, TaskScheduler.Default).Unwrap();
         }
 
         private static string Str(JsonElement e, string name) =>

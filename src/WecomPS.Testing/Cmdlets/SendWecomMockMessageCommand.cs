@@ -128,6 +128,14 @@ namespace WecomPS.Testing.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Key { get; set; }
 
+        /// <summary>
+        /// With -CardClick: do not click now; click the next card the client sends, as soon as the double accepted
+        /// it. For a runbook that blocks while it waits (Request-WecomApproval): run this first, then the runbook.
+        /// Outputs nothing; a click that cannot be made is listed in the server's Violations.
+        /// </summary>
+        [Parameter(ParameterSetName = CardClickSet)]
+        public SwitchParameter OnNextCard { get; set; }
+
         /// <summary>The sender's userid. Default: zhangsan.</summary>
         [Parameter(ParameterSetName = TextSet)]
         [Parameter(ParameterSetName = ImageSet)]
@@ -223,6 +231,13 @@ namespace WecomPS.Testing.Cmdlets
                         pushed = server.PushMessage(MsgType, content, UserId, ChatId, quote, MsgId, ReqId, connection);
                         break;
                     case EventSet: pushed = PushEvent(server, connection); break;
+                    case CardClickSet when OnNextCard:
+                        if (TaskId != null || MsgId != null || ReqId != null || connection != null)
+                            throw new ArgumentException("-OnNextCard clicks a card not sent yet: it takes -Key, "
+                                + "-UserId and -ChatId only.");
+                        server.ClickNextCard(Key, UserId, ChatId);
+                        WriteVerbose("The next card the client sends will be clicked by " + UserId + ".");
+                        return;
                     case CardClickSet:
                         pushed = server.ClickCard(TaskId, Key, UserId, ChatId, MsgId, ReqId, connection);
                         break;
