@@ -24,10 +24,11 @@ namespace WecomPS.Cmdlets
         public string ChatId { get; set; }
 
         /// <summary>The message to answer with the card (its chat is asked).</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ReplySet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public WecomMessage ReplyTo { get; set; }
 
+        /// <summary>The question, the card's title (at most 128 UTF-8 bytes).</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
         public string Title { get; set; }
