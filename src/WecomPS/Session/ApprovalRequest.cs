@@ -73,7 +73,7 @@ namespace WecomPS
         public IReadOnlyList<string> Options => _v.Options;
         public IReadOnlyList<string> Approvers => _v.Approvers;
 
-        /// <summary>Checks everything before anything is sent; a <see cref="WecomException"/> names the fault.</summary>
+        /// <summary>Checks everything before anything is sent; the WecomInvalidApproval error names the fault.</summary>
         public static ApprovalRequest Create(string title, string description, IEnumerable<string> options,
             IEnumerable<string> approvers)
         {
