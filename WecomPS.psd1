@@ -32,7 +32,7 @@
             Tags         = @('WeCom', 'WeChat', 'WeWork', 'EnterpriseWeChat', 'Bot', 'Chat', 'WebSocket', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/wecomps/WecomPS'
             LicenseUri   = 'https://github.com/wecomps/WecomPS/blob/main/LICENSE'
-            ReleaseNotes = 'First release: Connect-WecomBot, Receive-WecomMessage, Send-WecomMessage, Send-WecomFile, Send-WecomCard, Save-WecomMedia, Disconnect-WecomBot, Get-WecomSession.'
+            ReleaseNotes = 'First release: Connect-WecomBot, Receive-WecomMessage, Send-WecomMessage, Send-WecomFile, Send-WecomCard, Save-WecomMedia, Disconnect-WecomBot, Get-WecomSession. Approval gates for runbooks: Request-WecomApproval.'
         }
     }
 }

@@ -40,7 +40,8 @@ try {
         Send-WecomMessage -ChatId $ChatId -Content "Deployed **$Version** (approved by $($approval.DecidedBy))."
     }
     else {
-        Send-WecomMessage -ChatId $ChatId -Content "Deployment of **$Version** stopped: rejected by $($approval.DecidedBy)."
+        $said = "Deployment of **$Version** stopped: rejected by $($approval.DecidedBy)."
+        Send-WecomMessage -ChatId $ChatId -Content $said
     }
     [pscustomobject]@{ Version = $Version; Deployed = $deployed; Approval = $approval }
 }

@@ -9,7 +9,8 @@ namespace WecomPS.Testing
 {
     public sealed partial class WecomMockServer
     {
-        private static readonly string[] CardCommands = { "aibot_send_msg", "aibot_respond_msg", "aibot_respond_welcome_msg" };
+        private static readonly string[] CardCommands =
+            { "aibot_send_msg", "aibot_respond_msg", "aibot_respond_welcome_msg" };
 
         /// <summary>
         /// The template cards with a task_id that clients sent and the double accepted (errcode 0), oldest first: the
@@ -38,7 +39,8 @@ namespace WecomPS.Testing
             string chatId = null, string msgId = null, string reqId = null, int? connectionId = null)
         {
             var cards = SentCards;
-            if (cards.Count == 0) throw new ArgumentException("No template card with a task_id was sent yet.", nameof(taskId));
+            if (cards.Count == 0)
+                throw new ArgumentException("No template card with a task_id was sent yet.", nameof(taskId));
             var card = taskId == null ? cards[cards.Count - 1]
                 : cards.LastOrDefault(f => f.BodyString("template_card.task_id") == taskId);
             if (card == null)
@@ -131,7 +133,8 @@ namespace WecomPS.Testing
         }
 
         private static string Str(JsonElement e, string name) =>
-            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            && v.ValueKind == JsonValueKind.String
                 ? v.GetString() : null;
     }
 }

@@ -34,7 +34,8 @@ Describe 'Deploy-WithApproval.ps1' {
         $card.Body.template_card.main_title.title | Should -Be 'Deploy v2.3 to production?'
         $card.Body.template_card.task_id | Should -Be $result.Approval.TaskId
         (Get-WecomMockFrame aibot_respond_update_msg).Body.template_card.replace_text | Should -Be 'Approve by zhangsan'
-        (Get-WecomMockFrame aibot_send_msg -Last 1).Body.markdown.content | Should -Match 'Deployed \*\*v2.3\*\*.*zhangsan'
+        $said = (Get-WecomMockFrame aibot_send_msg -Last 1).Body.markdown.content
+        $said | Should -Match 'Deployed \*\*v2.3\*\*.*zhangsan'
         $mock.Violations | Should -BeNullOrEmpty
     }
 

@@ -17,6 +17,7 @@ Describe 'WecomPS module' {
     It 'exports exactly the client cmdlets' {
         (Get-Module WecomPS).ExportedCommands.Keys | Sort-Object |
             Should -Be @('Complete-WecomReply', 'Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession', 'Receive-WecomMessage',
+                'Request-WecomApproval',
                 'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile', 'Send-WecomMessage', 'Start-WecomReply', 'Update-WecomReply')
     }
 

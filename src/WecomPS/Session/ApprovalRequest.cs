@@ -43,8 +43,8 @@ namespace WecomPS
 
     /// <summary>
     /// An approval gate: a button_interaction card with a fresh task_id, a wait for the template_card_event with that
-    /// task_id (docs/protocol.md §4.2), and the update of the clicked card within its 5-second window (§5.3). Only the
-    /// matching card events are taken from the inbox; everything else stays for Receive-WecomMessage. The inbox
+    /// task_id (docs/protocol.md §4.2), and the update of the clicked card within its 5-second window (§5.3). Only
+    /// the matching card events are taken from the inbox; everything else stays for Receive-WecomMessage. The inbox
     /// outlives reconnects, so the wait does too.
     /// </summary>
     public sealed class ApprovalRequest
@@ -73,7 +73,8 @@ namespace WecomPS
         public IReadOnlyList<string> Options => _v.Options;
         public IReadOnlyList<string> Approvers => _v.Approvers;
 
-        /// <summary>Checks everything before anything is sent; the WecomInvalidApproval error names the fault.</summary>
+        /// <summary>Checks everything before anything is sent; a WecomInvalidApproval error names the
+        /// fault.</summary>
         public static ApprovalRequest Create(string title, string description, IEnumerable<string> options,
             IEnumerable<string> approvers)
         {
@@ -182,7 +183,8 @@ namespace WecomPS
             var wake = new SemaphoreSlim(0);
             using (session.Inbox.OnAdded(() => { if (wake.CurrentCount == 0) wake.Release(); }))
             {
-                if (replyTo != null) await CardSender.ReplyAsync(session, replyTo, Card(), null, ct).ConfigureAwait(false);
+                if (replyTo != null)
+                    await CardSender.ReplyAsync(session, replyTo, Card(), null, ct).ConfigureAwait(false);
                 else await CardSender.SendAsync(session, chatId, null, Card(), null, ct).ConfigureAwait(false);
                 var sentAt = DateTimeOffset.Now;
                 session.Log.Verbose("Approval card " + TaskId + " sent to " + chatId + "; waiting for a decision"
@@ -249,7 +251,8 @@ namespace WecomPS
 
         private bool IsMine(WecomMessage m) => m is WecomPS.Event.TemplateCard c && c.TaskId == TaskId;
 
-        /// <summary>Updates the clicked card; a missed window or a refusal is a warning, never a lost decision.</summary>
+        /// <summary>Updates the clicked card; a missed window or a refusal is a warning, never a lost
+        /// decision.</summary>
         private static async Task<bool> TryUpdateAsync(WecomSession session, WecomPS.Event.TemplateCard click,
             TemplateCardBody card, string[] userIds, CancellationToken ct)
         {
