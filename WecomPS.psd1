@@ -17,6 +17,7 @@
         'Get-WecomSession'
         'Publish-WecomMedia'
         'Receive-WecomMessage'
+        'Request-WecomApproval'
         'Save-WecomMedia'
         'Send-WecomCard'
         'Send-WecomFile'
@@ -32,7 +33,7 @@
             Tags         = @('WeCom', 'WeChat', 'WeWork', 'EnterpriseWeChat', 'Bot', 'Chat', 'WebSocket', 'Windows', 'Linux', 'MacOS', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/wecomps/WecomPS'
             LicenseUri   = 'https://github.com/wecomps/WecomPS/blob/main/LICENSE'
-            ReleaseNotes = 'Connect-WecomBot, Disconnect-WecomBot, Get-WecomSession; Receive-WecomMessage (filters by type, chat, user and age); Send-WecomMessage (markdown, replies, streams), Start-WecomReply, Update-WecomReply and Complete-WecomReply (replies that show progress); Send-WecomCard; Send-WecomFile; Publish-WecomMedia (upload once, send many times); Save-WecomMedia. See README.md.'
+            ReleaseNotes = 'Connect-WecomBot, Disconnect-WecomBot, Get-WecomSession; Receive-WecomMessage (filters by type, chat, user and age); Send-WecomMessage (markdown, replies, streams), Start-WecomReply, Update-WecomReply and Complete-WecomReply (replies that show progress); Send-WecomCard; Send-WecomFile; Publish-WecomMedia (upload once, send many times); Save-WecomMedia; Request-WecomApproval (approval gates for runbooks). See README.md.'
         }
     }
 }

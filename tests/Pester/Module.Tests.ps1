@@ -17,8 +17,8 @@ Describe 'WecomPS module' {
     It 'exports exactly the client cmdlets' {
         (Get-Module WecomPS).ExportedCommands.Keys | Sort-Object |
             Should -Be @('Complete-WecomReply', 'Connect-WecomBot', 'Disconnect-WecomBot', 'Get-WecomSession',
-                'Publish-WecomMedia', 'Receive-WecomMessage', 'Save-WecomMedia', 'Send-WecomCard', 'Send-WecomFile',
-                'Send-WecomMessage', 'Start-WecomReply', 'Update-WecomReply')
+                'Publish-WecomMedia', 'Receive-WecomMessage', 'Request-WecomApproval', 'Save-WecomMedia', 'Send-WecomCard',
+                'Send-WecomFile', 'Send-WecomMessage', 'Start-WecomReply', 'Update-WecomReply')
     }
 
     It 'has cmdlets that support -WhatIf where they change something' {

@@ -196,6 +196,36 @@ BeforeDiscovery {
                 Send-WecomMessage wrSyntax 'positional'
                 (Get-WecomMockFrame aibot_send_msg -Last 1).Body.chatid | Should -Be 'wrSyntax'
             } }
+        @{ Id = 'Request-WecomApproval/Reply/named'; Run = {
+                $m = Get-Inbound @{ Text = 'may I?' }
+                Send-WecomMockMessage -CardClick -OnNextCard -Key Approve -UserId lisi
+                $a = Request-WecomApproval -ReplyTo $m -Title 'Syntax?' -Option Approve, Reject -TimeoutSec 30
+                $a.Decision | Should -Be 'Approve'
+                (Get-WecomMockFrame aibot_respond_msg -Last 1).ReqId | Should -Be $m.ReqId
+            } }
+        @{ Id = 'Request-WecomApproval/Reply/positional'; Run = {
+                $m = Get-Inbound @{ Text = 'may I?' }
+                Send-WecomMockMessage -CardClick -OnNextCard -Key Reject -UserId lisi
+                (Request-WecomApproval $m 'Syntax?' -TimeoutSec 30).Decision | Should -Be 'Reject'
+            } }
+        @{ Id = 'Request-WecomApproval/Chat/named'; Run = {
+                Send-WecomMockMessage -CardClick -OnNextCard -UserId zhangsan -ChatId wrSyntax
+                $a = Request-WecomApproval -ChatId wrSyntax -Title 'Syntax?' -Approver zhangsan -TimeoutSec 30
+                $a.DecidedBy | Should -Be 'zhangsan'
+                (Get-WecomMockFrame aibot_send_msg -Last 1).Body.chatid | Should -Be 'wrSyntax'
+            } }
+        @{ Id = 'Request-WecomApproval/Chat/positional'; Run = {
+                Send-WecomMockMessage -CardClick -OnNextCard -UserId zhangsan -ChatId wrSyntax
+                (Request-WecomApproval wrSyntax 'Syntax?' -TimeoutSec 30).ChatId | Should -Be 'wrSyntax'
+            } }
+        @{ Id = 'Send-WecomMockMessage/CardClick/named'; Run = {
+                $task = 'syntax_click_' + [guid]::NewGuid().ToString('N')
+                Send-WecomCard -ChatId wrCards -Card @{ card_type = 'button_interaction'; task_id = $task
+                    main_title = @{ title = 'Syntax' }; button_list = @(@{ text = 'Yes'; key = 'yes' }) }
+                Send-WecomMockMessage -CardClick -TaskId $task -Key Yes -UserId lisi -ChatId wrCards | Out-Null
+                $click = Receive-WecomMessage -Wait -Count 1 -Timeout 10
+                $click.TaskId, $click.EventKey, $click.UserId | Should -Be @($task, 'yes', 'lisi')
+            } }
         @{ Id = 'Get-WecomMockFrame/__AllParameterSets/named'; Run = {
                 (Get-WecomMockFrame -Cmd aibot_subscribe -Last 1).Body.bot_id | Should -Be $mock.BotId
             } }

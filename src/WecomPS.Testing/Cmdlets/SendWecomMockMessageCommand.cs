@@ -13,7 +13,8 @@ namespace WecomPS.Testing.Cmdlets
     /// <para type="synopsis">Pushes an inbound message or event from the WeCom mock server to the connected client.</para>
     /// <para type="description">
     /// One parameter set per kind: -Text, -Image, -File, -Video, -Voice, -Mixed,
-    /// -Content [-MsgType] (any msgtype, default text), -Event, -Raw,
+    /// -Content [-MsgType] (any msgtype, default text), -Event, -Raw, -CardClick (a user clicks a button of a card the
+    /// client sent: -TaskId, default the last card sent; -Key, the button's key or text, default the first button),
     /// and -Repeat (send an earlier push again, byte for byte). Without -ChatId the message comes from a single chat with -UserId;
     /// with -ChatId it comes from that group. Reuse a -MsgId to push a duplicate.
     /// -Event disconnected_event (without -ConnectionId, -MsgId or -ReqId) goes to every open connection, as when the bot is kicked.
@@ -34,6 +35,7 @@ namespace WecomPS.Testing.Cmdlets
         private const string EventSet = "Event";
         private const string RawSet = "Raw";
         private const string RepeatSet = "Repeat";
+        private const string CardClickSet = "CardClick";
 
         /// <summary>A text message with this content (pipeline: 'hi', 'there' | Send-WecomMockMessage).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TextSet, ValueFromPipeline = true)]
@@ -108,6 +110,32 @@ namespace WecomPS.Testing.Cmdlets
         [ValidateNotNull]
         public PushedFrame Repeat { get; set; }
 
+        /// <summary>
+        /// A user (-UserId) clicks a button of a template card the client sent: pushes the template_card_event with
+        /// that card's task_id, card_type and the button's key, from the card's chat.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = CardClickSet)]
+        public SwitchParameter CardClick { get; set; }
+
+        /// <summary>With -CardClick: the task_id of the card clicked. Default: the last card the client sent with a
+        /// task_id (see Get-WecomMockFrame).</summary>
+        [Parameter(ParameterSetName = CardClickSet)]
+        [ValidateNotNullOrEmpty]
+        public string TaskId { get; set; }
+
+        /// <summary>With -CardClick: the key (or the text) of the button clicked. Default: the first button.</summary>
+        [Parameter(ParameterSetName = CardClickSet)]
+        [ValidateNotNullOrEmpty]
+        public string Key { get; set; }
+
+        /// <summary>
+        /// With -CardClick: do not click now; click the next card the client sends, as soon as the double accepted
+        /// it. For a runbook that blocks while it waits (Request-WecomApproval): run this first, then the runbook.
+        /// Outputs nothing; a click that cannot be made is listed in the server's Violations.
+        /// </summary>
+        [Parameter(ParameterSetName = CardClickSet)]
+        public SwitchParameter OnNextCard { get; set; }
+
         /// <summary>The sender's userid. Default: zhangsan.</summary>
         [Parameter(ParameterSetName = TextSet)]
         [Parameter(ParameterSetName = ImageSet)]
@@ -117,6 +145,7 @@ namespace WecomPS.Testing.Cmdlets
         [Parameter(ParameterSetName = MixedSet)]
         [Parameter(ParameterSetName = MessageSet)]
         [Parameter(ParameterSetName = EventSet)]
+        [Parameter(ParameterSetName = CardClickSet)]
         [ValidateNotNullOrEmpty]
         public string UserId { get; set; } = "zhangsan";
 
@@ -129,6 +158,7 @@ namespace WecomPS.Testing.Cmdlets
         [Parameter(ParameterSetName = MixedSet)]
         [Parameter(ParameterSetName = MessageSet)]
         [Parameter(ParameterSetName = EventSet)]
+        [Parameter(ParameterSetName = CardClickSet)]
         public string ChatId { get; set; }
 
         /// <summary>body.msgid. Default: a new random id. Pass an earlier push's MsgId to push a duplicate.</summary>
@@ -140,6 +170,7 @@ namespace WecomPS.Testing.Cmdlets
         [Parameter(ParameterSetName = MixedSet)]
         [Parameter(ParameterSetName = MessageSet)]
         [Parameter(ParameterSetName = EventSet)]
+        [Parameter(ParameterSetName = CardClickSet)]
         public string MsgId { get; set; }
 
         /// <summary>headers.req_id of the callback. Default: a new random one.</summary>
@@ -151,6 +182,7 @@ namespace WecomPS.Testing.Cmdlets
         [Parameter(ParameterSetName = MixedSet)]
         [Parameter(ParameterSetName = MessageSet)]
         [Parameter(ParameterSetName = EventSet)]
+        [Parameter(ParameterSetName = CardClickSet)]
         public string ReqId { get; set; }
 
         /// <summary>body.quote: the message the user quoted, e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' } }.</summary>
@@ -199,6 +231,16 @@ namespace WecomPS.Testing.Cmdlets
                         pushed = server.PushMessage(MsgType, content, UserId, ChatId, quote, MsgId, ReqId, connection);
                         break;
                     case EventSet: pushed = PushEvent(server, connection); break;
+                    case CardClickSet when OnNextCard:
+                        if (TaskId != null || MsgId != null || ReqId != null || connection != null)
+                            throw new ArgumentException("-OnNextCard clicks a card not sent yet: it takes -Key, "
+                                + "-UserId and -ChatId only.");
+                        server.ClickNextCard(Key, UserId, ChatId);
+                        WriteVerbose("The next card the client sends will be clicked by " + UserId + ".");
+                        return;
+                    case CardClickSet:
+                        pushed = server.ClickCard(TaskId, Key, UserId, ChatId, MsgId, ReqId, connection);
+                        break;
                     case RawSet: pushed = server.PushRaw(Raw ?? "", connection); break;
                     case RepeatSet: pushed = server.Repush(Repeat, connection); break;
                     default:
@@ -330,6 +372,7 @@ namespace WecomPS.Testing.Cmdlets
             switch (ParameterSetName)
             {
                 case EventSet: return "event " + Event;
+                case CardClickSet: return "a click by " + UserId + " on card " + (TaskId ?? "(the last one sent)");
                 case MessageSet: return MsgType + " message";
                 case RawSet: return "a raw frame";
                 case RepeatSet: return "a repeat of " + Repeat.ReqId;

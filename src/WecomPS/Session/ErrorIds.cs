@@ -8,6 +8,7 @@ namespace WecomPS.Session
     {
         public const string AckTimeout = "WecomAckTimeout";
         public const string AlreadyResponded = "WecomAlreadyResponded";
+        public const string ApprovalTimeout = "WecomApprovalTimeout";
         public const string AuthFailed = "WecomAuthFailed";
         public const string CardUpdateWindowPassed = "WecomCardUpdateWindowPassed";
         public const string CertificateRejected = "WecomCertificateRejected";
@@ -20,6 +21,7 @@ namespace WecomPS.Session
         public const string FileNotFound = "WecomFileNotFound";
         public const string FileTooLarge = "WecomFileTooLarge";
         public const string FileTooSmall = "WecomFileTooSmall";
+        public const string InvalidApproval = "WecomInvalidApproval";
         public const string InvalidCard = "WecomInvalidCard";
         public const string InvalidCertificate = "WecomInvalidCertificate";
         public const string InvalidChatId = "WecomInvalidChatId";
