@@ -1,0 +1,133 @@
+using System;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using WecomPS.Session;
+using WecomPS.Testing;
+using Xunit;
+
+namespace WecomPS.Tests
+{
+    /// <summary>Hostile review of issue 15: edges found breaking, and chain rules that must hold.</summary>
+    [Collection("PowerShell")]
+    public sealed class HostileReview15Tests : IDisposable
+    {
+        private readonly WecomMockServer _server = WecomMockServer.Start(new MockServerOptions());
+        private readonly PowerShellHost _ps = new PowerShellHost();
+
+        public HostileReview15Tests() { _ps.Connect(_server); }
+
+        public void Dispose()
+        {
+            _ps.Dispose();
+            Assert.Empty(_server.Violations);
+            _server.Dispose();
+        }
+
+        [Fact]
+        public void An_expired_reply_names_846608_without_an_exception_type_in_the_double_errmsg()
+        {
+            var pushed = _server.PushText("long job");
+            _ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
+            var started = _ps.Run("$global:r = Start-WecomReply $m 'Working'");
+            Assert.Empty(started.Errors);
+            _server.AdvanceClock(TimeSpan.FromMinutes(11));
+            var r = _ps.Run("Complete-WecomReply $r 'done' -PassThru | ForEach-Object LastError");
+            Assert.Empty(r.Errors);
+            var lastError = Assert.Single(r.Output).ToString();
+            Assert.Contains("846608", lastError);
+            Assert.DoesNotContain("Exception of type", lastError);
+            var ack = _server.Acks.Single(a => a.ReqId == pushed.ReqId && a.Errcode == 846608);
+            Assert.DoesNotContain("Exception of type", ack.Errmsg);
+        }
+
+        // ---------------------------------------------------------------- chain rules (-CertificateAuthority)
+
+        private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+        private static X509Certificate2 Ca(string name, X509Certificate2 issuer = null)
+        {
+            var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var req = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
+            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            req.CertificateExtensions.Add(new X509KeyUsageExtension(
+                X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+            if (issuer == null) return req.CreateSelfSigned(Now.AddDays(-5), Now.AddDays(5));
+            using (var signed = req.Create(issuer, Now.AddDays(-4), Now.AddDays(4), Serial()))
+                return signed.CopyWithPrivateKey(key);
+        }
+
+        private static X509Certificate2 Leaf(X509Certificate2 issuer, DateTimeOffset from, DateTimeOffset to)
+        {
+            var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var req = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+                new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddIpAddress(System.Net.IPAddress.Loopback);
+            req.CertificateExtensions.Add(san.Build());
+            using (var signed = req.Create(issuer, from, to, Serial()))
+                return signed.CopyWithPrivateKey(key);
+        }
+
+        private static byte[] Serial() => Guid.NewGuid().ToByteArray();
+
+        private static bool Chains(X509Certificate2 leaf, X509Certificate2[] sent, params X509Certificate2[] roots)
+        {
+            using (var presented = new X509Chain())
+            {
+                foreach (var c in sent) presented.ChainPolicy.ExtraStore.Add(c);
+                presented.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                presented.Build(leaf);
+                return CertificateTrust.ChainsToAuthority(leaf, presented, roots, out _);
+            }
+        }
+
+        [Fact]
+        public void Chain_rules_accept_a_good_leaf_and_refuse_expired_forged_and_leaf_signed_certificates()
+        {
+            var root = Ca("Review Root");
+            var good = Leaf(root, Now.AddHours(-1), Now.AddHours(5));
+            Assert.True(Chains(good, new X509Certificate2[0], root));
+            Assert.True(Chains(good, new[] { root }, root));
+
+            // An expired leaf from the trusted root.
+            var expired = Leaf(root, Now.AddDays(-3), Now.AddDays(-1));
+            Assert.False(Chains(expired, new X509Certificate2[0], root));
+            // A leaf not yet valid.
+            var future = Leaf(root, Now.AddDays(1), Now.AddDays(2));
+            Assert.False(Chains(future, new X509Certificate2[0], root));
+
+            // A forged root with the trusted root's name: the leaf it signs must not chain.
+            var forged = Ca("Review Root");
+            var forgedLeaf = Leaf(forged, Now.AddHours(-1), Now.AddHours(5));
+            Assert.False(Chains(forgedLeaf, new[] { forged }, root));
+
+            // A good leaf (not a CA) used to sign another leaf: the server sends both.
+            var leafAsCa = LeafSignedByLeaf(good);
+            Assert.False(Chains(leafAsCa, new[] { good, root }, root));
+
+            // An intermediate (a CA under the root) chains; an intermediate of another root does not.
+            var intermediate = Ca("Review Intermediate", root);
+            var underIntermediate = Leaf(intermediate, Now.AddHours(-1), Now.AddHours(5));
+            Assert.True(Chains(underIntermediate, new[] { intermediate }, root));
+            var otherRoot = Ca("Other Root");
+            var otherIntermediate = Ca("Review Intermediate", otherRoot);
+            var underOther = Leaf(otherIntermediate, Now.AddHours(-1), Now.AddHours(5));
+            Assert.False(Chains(underOther, new[] { otherIntermediate, otherRoot }, root));
+        }
+
+        private static X509Certificate2 LeafSignedByLeaf(X509Certificate2 issuerLeaf)
+        {
+            var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var req = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+            req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+                new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+            var sig = X509SignatureGenerator.CreateForECDsa(issuerLeaf.GetECDsaPrivateKey());
+            using (var signed = req.Create(issuerLeaf.SubjectName, sig, Now.AddHours(-1), Now.AddHours(4), Serial()))
+                return signed.CopyWithPrivateKey(key);
+        }
+    }
+}
