@@ -41,6 +41,25 @@ namespace WecomPS.Tests
             Assert.DoesNotContain("Exception of type", ack.Errmsg);
         }
 
+        [Fact]
+        public void MaxAgeSec_is_not_defeated_by_a_create_time_in_the_future()
+        {
+            // A create_time later than the message was received (a skewed or lying clock) is not usable: the message
+            // is at least as old as its arrival. Otherwise an hour-old command would never be stale.
+            _server.AdvanceClock(TimeSpan.FromDays(1));
+            _server.PushText("restart the database", userId: "alice");
+            _server.AdvanceClock(TimeSpan.FromDays(-1));
+            var session = (WecomPS.Session.WecomSession)_ps.Run("Get-WecomSession").Output.Single().BaseObject;
+            Assert.True(System.Threading.SpinWait.SpinUntil(() => session.InboxCount == 1, TimeSpan.FromSeconds(10)));
+            System.Threading.Thread.Sleep(2500);   // a lower bound: a loaded machine only makes it older
+            var r = _ps.Run("Receive-WecomMessage -MaxAgeSec 1 -Verbose");
+            Assert.Empty(r.Errors);
+            Assert.Empty(r.Output);
+            var line = Assert.Single(r.Verbose, v => v.StartsWith("Skipped"));
+            Assert.Contains("create_time is later", line);
+            Assert.Equal(0, session.InboxCount);
+        }
+
         // ---------------------------------------------------------------- chain rules (-CertificateAuthority)
 
         private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;

@@ -92,7 +92,8 @@ namespace WecomPS.Cmdlets
             {
                 var sent = Inbox.SentAt(m);
                 WriteVerbose("Skipped [" + m.MsgType + "] message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId
-                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (m.CreateTime.HasValue ? ""
+                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (Inbox.HasUsableCreateTime(m) ? ""
+                        : m.CreateTime > m.ReceivedAt ? " (received; its create_time is later)"
                         : " (received; no create_time)")
                     + ", " + (DateTimeOffset.Now - sent).TotalSeconds.ToString("0") + " s ago, over -MaxAgeSec "
                         + MaxAgeSec
