@@ -42,6 +42,25 @@ namespace WecomPS.Tests
         }
 
         [Fact]
+        public void Start_WecomReply_refuses_a_feedback_id_over_256_utf8_bytes_before_sending_anything()
+        {
+            var pushed = _server.PushText("deploy");
+            _ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
+            // 100 characters, 300 UTF-8 bytes: within a 256-character limit, over WeCom's 256-byte one.
+            var r = _ps.Run("Start-WecomReply $m 'Working' -Feedback ('\u53cd' * 100)");
+            Assert.Empty(r.Output);
+            var error = Assert.Single(r.Errors);
+            Assert.Equal(System.Management.Automation.ErrorCategory.InvalidData, error.CategoryInfo.Category);
+            Assert.StartsWith("ParameterArgumentValidationError,", error.FullyQualifiedErrorId);
+            Assert.Empty(_server.RepliesTo(pushed.ReqId));
+            // 85 characters, 255 bytes: accepted and sent on the first frame.
+            var ok = _ps.Run("Start-WecomReply $m 'Working' -Feedback ('\u53cd' * 85)");
+            Assert.Empty(ok.Errors);
+            Assert.Equal(new string('\u53cd', 85),
+                _server.RepliesTo(pushed.ReqId).Single().BodyString("stream.feedback.id"));
+        }
+
+        [Fact]
         public void MaxAgeSec_is_not_defeated_by_a_create_time_in_the_future()
         {
             // A create_time later than the message was received (a skewed or lying clock) is not usable: the message

@@ -21,7 +21,7 @@ namespace WecomPS.Cmdlets
         [Alias("Text", "Markdown")]
         public string Content { get; set; }
 
-        [Parameter] [ValidateLength(1, 256)] public string Feedback { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 256)] public string Feedback { get; set; }
 
         [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; }
 
