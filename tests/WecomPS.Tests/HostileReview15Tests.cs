@@ -42,6 +42,23 @@ namespace WecomPS.Tests
         }
 
         [Fact]
+        public void Complete_WecomReply_TimeoutSec_is_an_OperationTimeout_that_says_delivery_is_unknown()
+        {
+            _server.PushText("deploy");
+            _ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5; $global:r = Start-WecomReply $m 'Working'");
+            _server.Options.AckDelay = TimeSpan.FromSeconds(4);
+            var r = _ps.Run("Complete-WecomReply $r 'final' -TimeoutSec 1 -PassThru");
+            Assert.Empty(r.Output);
+            var error = Assert.Single(r.Errors);
+            Assert.StartsWith("WecomAckTimeout,", error.FullyQualifiedErrorId);
+            Assert.Equal(System.Management.Automation.ErrorCategory.OperationTimeout, error.CategoryInfo.Category);
+            Assert.IsType<Reply>(error.TargetObject);
+            Assert.Contains("1 s", error.Exception.Message);
+            Assert.Contains("delivery is unknown", error.Exception.Message);
+            _server.Options.AckDelay = TimeSpan.Zero;
+        }
+
+        [Fact]
         public void Start_WecomReply_refuses_a_feedback_id_over_256_utf8_bytes_before_sending_anything()
         {
             var pushed = _server.PushText("deploy");
