@@ -96,6 +96,42 @@ namespace WecomPS.Tests
             Assert.Equal(0, session.InboxCount);
         }
 
+        [Fact]
+        public void CertificateAuthority_an_empty_file_or_a_wildcard_matching_nothing_is_a_clear_error_before_connecting()
+        {
+            var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "wecomps-r15-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(dir);
+            var tls = WecomMockServer.Start(new MockServerOptions { Tls = true });
+            try
+            {
+                var empty = System.IO.Path.Combine(dir, "corp-root.pem");
+                System.IO.File.WriteAllBytes(empty, new byte[0]);
+                var nothing = System.IO.Path.Combine(dir, "*.crt");
+                var connect = "Connect-WecomBot -BotId $botId -Secret $secret -Endpoint $endpoint -TimeoutSec 10 "
+                    + "-Name tls -CertificateAuthority $ca";
+                foreach (var (ca, id, category) in new[]
+                {
+                    (empty, "WecomInvalidCertificate", System.Management.Automation.ErrorCategory.InvalidData),
+                    (nothing, "WecomFileNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound),
+                })
+                {
+                    var error = _ps.Throws(connect, new System.Collections.Generic.Dictionary<string, object>
+                    {
+                        ["botId"] = tls.BotId, ["secret"] = tls.Secret, ["endpoint"] = tls.Endpoint, ["ca"] = ca,
+                    });
+                    Assert.Equal(id, error.FullyQualifiedErrorId.Split(',')[0]);
+                    Assert.Equal(category, error.CategoryInfo.Category);
+                    Assert.Equal(ca, error.TargetObject);
+                }
+                Assert.Equal(0, tls.TotalConnections);
+            }
+            finally
+            {
+                tls.Dispose();
+                System.IO.Directory.Delete(dir, true);
+            }
+        }
+
         // ---------------------------------------------------------------- chain rules (-CertificateAuthority)
 
         private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
