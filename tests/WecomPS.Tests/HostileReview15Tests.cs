@@ -77,6 +77,23 @@ namespace WecomPS.Tests
                 _server.RepliesTo(pushed.ReqId).Single().BodyString("stream.feedback.id"));
         }
 
+        [Theory]
+        [InlineData("-UserId 'ops[1'", "ops[1")]
+        [InlineData("-ChatId 'wrchat[' -Wait -Timeout 5", "wrchat[")]
+        public void Receive_WecomMessage_an_invalid_wildcard_is_an_InvalidArgument_naming_it_and_takes_nothing(
+            string parameters, string pattern)
+        {
+            _server.PushText("restart", userId: "ops[1");
+            var session = (WecomPS.Session.WecomSession)_ps.Run("Get-WecomSession").Output.Single().BaseObject;
+            Assert.True(System.Threading.SpinWait.SpinUntil(() => session.InboxCount == 1, TimeSpan.FromSeconds(10)));
+            var error = _ps.Throws("Receive-WecomMessage " + parameters);
+            Assert.Equal("WecomInvalidPattern", error.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            Assert.Equal(pattern, error.TargetObject);
+            Assert.Contains("`[", error.Exception.Message);
+            Assert.Equal(1, session.InboxCount);
+        }
+
         [Fact]
         public void MaxAgeSec_is_not_defeated_by_a_create_time_in_the_future()
         {

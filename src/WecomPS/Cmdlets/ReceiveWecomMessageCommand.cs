@@ -116,9 +116,22 @@ namespace WecomPS.Cmdlets
                 (EventType == null || (m is WecomEvent e && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
         }
 
-        /// <summary>Case-sensitive wildcard patterns (ids are compared exactly, as the server sends them).</summary>
-        private static WildcardPattern[] Patterns(string[] values) =>
-            values?.Select(v => WildcardPattern.Get(v ?? "", WildcardOptions.None)).ToArray();
+        /// <summary>
+        /// Case-sensitive wildcard patterns (ids are compared exactly, as the server sends them). A malformed one is
+        /// refused here, before the inbox is touched, not thrown from the first comparison.
+        /// </summary>
+        private WildcardPattern[] Patterns(string[] values) =>
+            values?.Select(v =>
+            {
+                var pattern = WildcardPattern.Get(v ?? "", WildcardOptions.None);
+                try { pattern.IsMatch(""); }
+                catch (WildcardPatternException e)
+                {
+                    ThrowError(ErrorIds.InvalidPattern, ErrorCategory.InvalidArgument, e.Message
+                        + ". Escape a literal [ or ] with a backtick (`[), or use [WildcardPattern]::Escape().", v);
+                }
+                return pattern;
+            }).ToArray();
     }
 
     public sealed class MsgTypeCompleter : IArgumentCompleter
