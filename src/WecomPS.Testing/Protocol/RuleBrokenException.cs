@@ -10,7 +10,12 @@ namespace WecomPS.Testing.Protocol
         {
             Errcode = errcode;
             IsViolation = isViolation;
+            Detail = detail;
         }
+
+        /// <summary>What broke, or null: not <see cref="Exception.Message"/>, which is never null and would put
+        /// "Exception of type ... was thrown." into the errmsg of a refusal without a detail.</summary>
+        public string Detail { get; }
 
         public int Errcode { get; }
 
@@ -18,7 +23,7 @@ namespace WecomPS.Testing.Protocol
         public bool IsViolation { get; }
 
         public CommandResult ToResult() =>
-            IsViolation ? CommandResult.Violating(Errcode, Message) : CommandResult.Error(Errcode, Message);
+            IsViolation ? CommandResult.Violating(Errcode, Detail) : CommandResult.Error(Errcode, Detail);
 
         public static RuleBrokenException Refused(int errcode, string detail = null) => new RuleBrokenException(errcode, detail, false);
 

@@ -183,6 +183,8 @@ namespace WecomPS.Cmdlets
                 {
                     resolved = GetResolvedProviderPathFromPSPath(path, out var provider);
                     if (provider.Name != "FileSystem") throw new ItemNotFoundException(path + " is not a file");
+                    // A wildcard that matches nothing must not quietly trust nothing.
+                    if (resolved.Count == 0) throw new ItemNotFoundException(path + " matches no file");
                 }
                 catch (Exception e) when (e is ItemNotFoundException || e is DriveNotFoundException
                                           || e is ProviderNotFoundException)

@@ -92,7 +92,8 @@ namespace WecomPS.Cmdlets
             {
                 var sent = Inbox.SentAt(m);
                 WriteVerbose("Skipped [" + m.MsgType + "] message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId
-                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (m.CreateTime.HasValue ? ""
+                    + ": sent " + sent.ToString("yyyy-MM-dd HH:mm:ss zzz") + (Inbox.HasUsableCreateTime(m) ? ""
+                        : m.CreateTime > m.ReceivedAt ? " (received; its create_time is later)"
                         : " (received; no create_time)")
                     + ", " + (DateTimeOffset.Now - sent).TotalSeconds.ToString("0") + " s ago, over -MaxAgeSec "
                         + MaxAgeSec
@@ -115,9 +116,22 @@ namespace WecomPS.Cmdlets
                 (EventType == null || (m is WecomEvent e && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
         }
 
-        /// <summary>Case-sensitive wildcard patterns (ids are compared exactly, as the server sends them).</summary>
-        private static WildcardPattern[] Patterns(string[] values) =>
-            values?.Select(v => WildcardPattern.Get(v ?? "", WildcardOptions.None)).ToArray();
+        /// <summary>
+        /// Case-sensitive wildcard patterns (ids are compared exactly, as the server sends them). A malformed one is
+        /// refused here, before the inbox is touched, not thrown from the first comparison.
+        /// </summary>
+        private WildcardPattern[] Patterns(string[] values) =>
+            values?.Select(v =>
+            {
+                var pattern = WildcardPattern.Get(v ?? "", WildcardOptions.None);
+                try { pattern.IsMatch(""); }
+                catch (WildcardPatternException e)
+                {
+                    ThrowError(ErrorIds.InvalidPattern, ErrorCategory.InvalidArgument, e.Message
+                        + ". Escape a literal [ or ] with a backtick (`[), or use [WildcardPattern]::Escape().", v);
+                }
+                return pattern;
+            }).ToArray();
     }
 
     public sealed class MsgTypeCompleter : IArgumentCompleter

@@ -21,7 +21,7 @@ namespace WecomPS.Cmdlets
         [Alias("Text", "Markdown")]
         public string Content { get; set; }
 
-        [Parameter] [ValidateLength(1, 256)] public string Feedback { get; set; }
+        [Parameter] [ValidateUtf8Length(1, 256)] public string Feedback { get; set; }
 
         [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; }
 
@@ -98,11 +98,26 @@ namespace WecomPS.Cmdlets
             using (Reply.Session.AttachLog(this))
             {
                 // Not the stop token: after Ctrl+C the final frame still goes out, within its own bound.
-                var bound = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(TimeoutSec));
-                var completing = Reply.CompleteAsync(Content, bound.Token);
-                completing.ContinueWith(_ => bound.Dispose(),
-                    System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously);
+                var completing = CompleteWithinAsync(Reply, Content, TimeoutSec);
                 if (TryRun(() => Await(completing), Reply) && PassThru) WriteObject(Reply);
+            }
+        }
+
+        /// <summary>The bound running out is a timeout (the final frame may have been written), not a
+        /// cancellation.</summary>
+        private static async System.Threading.Tasks.Task CompleteWithinAsync(Reply reply, string content,
+            int timeoutSec)
+        {
+            using (var bound = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(timeoutSec)))
+            {
+                try { await reply.CompleteAsync(content, bound.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (bound.IsCancellationRequested)
+                {
+                    throw new WecomException(ErrorIds.AckTimeout, ErrorCategory.OperationTimeout,
+                        "The final frame of reply " + reply.StreamId + " to " + reply.ChatId
+                        + " got no acknowledgement within " + timeoutSec + " s: delivery is unknown. The reply stays "
+                        + "open; completing it again may finish it twice.");
+                }
             }
         }
     }

@@ -96,4 +96,54 @@ namespace WecomPS.Media
 
         public override string ToString() => MediaType + " " + (FileName ?? "") + " -> " + MediaId;
     }
+
+    /// <summary>
+    /// Rebuilds a media object from its deserialized form (Export-Clixml then Import-Clixml, remoting, jobs), so a
+    /// media object kept from an earlier run binds to Send-WecomFile -Media, with its expiry and bot checks, instead
+    /// of reaching -Path as the text of its ToString(). Only that form converts: never a string or another object.
+    /// </summary>
+    public sealed class WecomMediaConverter : PSTypeConverter
+    {
+        private const string DeserializedName = "Deserialized.WecomPS.Media.WecomMedia";
+
+        public override bool CanConvertFrom(object sourceValue, Type destinationType) =>
+            destinationType == typeof(WecomMedia) && sourceValue is PSObject pso
+            && pso.TypeNames.Contains(DeserializedName);
+
+        public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider,
+            bool ignoreCase)
+        {
+            if (!CanConvertFrom(sourceValue, destinationType))
+                throw new PSInvalidCastException("Only a deserialized WecomPS.Media.WecomMedia converts to one.");
+            var pso = (PSObject)sourceValue;
+            var uploadedAt = Time(pso.Properties["UploadedAt"]?.Value);
+            if (uploadedAt == null)
+                throw new PSInvalidCastException("The deserialized media object has no usable UploadedAt.");
+            return new WecomMedia(Text(pso, "MediaId"), Text(pso, "MediaType"), uploadedAt.Value, Text(pso, "Session"),
+                Text(pso, "BotId"), Text(pso, "FileName"),
+                LanguagePrimitives.ConvertTo<long>(pso.Properties["Size"]?.Value ?? 0L), Text(pso, "SourcePath"));
+        }
+
+        public override bool CanConvertTo(object sourceValue, Type destinationType) => false;
+
+        public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider,
+            bool ignoreCase) => throw new PSInvalidCastException("A media object converts to nothing else.");
+
+        private static string Text(PSObject pso, string name) =>
+            pso.Properties[name]?.Value is object v ? (v is PSObject p ? p.BaseObject : v).ToString() : null;
+
+        /// <summary>A DateTimeOffset comes back as a property bag (UtcDateTime, Offset...), or as itself.</summary>
+        private static DateTimeOffset? Time(object value)
+        {
+            if (value is PSObject p && !(p.BaseObject is PSCustomObject)) value = p.BaseObject;
+            switch (value)
+            {
+                case DateTimeOffset dto: return dto;
+                case DateTime dt: return new DateTimeOffset(dt.ToUniversalTime(), TimeSpan.Zero);
+                case PSObject bag when bag.Properties["UtcDateTime"]?.Value is DateTime utc:
+                    return new DateTimeOffset(DateTime.SpecifyKind(utc.ToUniversalTime(), DateTimeKind.Utc));
+                default: return null;
+            }
+        }
+    }
 }

@@ -95,6 +95,10 @@ namespace WecomPS.Session
         public static IReadOnlyList<X509Certificate2> Load(string path)
         {
             byte[] bytes = File.ReadAllBytes(path);
+            // An empty file would make an empty certificate object that fails later with an obscure handle error.
+            if (bytes.Length == 0)
+                throw new WecomException(ErrorIds.InvalidCertificate, ErrorCategory.InvalidData,
+                    "'" + path + "' is empty: it is not a certificate in PEM or DER form.");
             var text = Encoding.ASCII.GetString(bytes);
             var found = new List<X509Certificate2>();
             try

@@ -27,6 +27,7 @@ namespace WecomPS.Session
         public const string InvalidChatId = "WecomInvalidChatId";
         public const string InvalidEndpoint = "WecomInvalidEndpoint";
         public const string InvalidPath = "WecomInvalidPath";
+        public const string InvalidPattern = "WecomInvalidPattern";
         public const string InvalidReqId = "WecomInvalidReqId";
         public const string MediaBadKey = "WecomMediaBadKey";
         public const string MediaBadPadding = "WecomMediaBadPadding";

@@ -84,11 +84,15 @@ namespace WecomPS.Session
         }
 
         /// <summary>
-        /// When a message was sent, for age limits: its <c>create_time</c> when usable (present, after 2000-01-01),
-        /// else when this session received it.
+        /// When a message was sent, for age limits: its <c>create_time</c> when usable (present, after 2000-01-01,
+        /// not after it was received: a message is never younger than its arrival), else when this session received
+        /// it.
         /// </summary>
         public static DateTimeOffset SentAt(WecomMessage m) =>
-            m.CreateTime.HasValue && m.CreateTime.Value > UsableSince ? m.CreateTime.Value : m.ReceivedAt;
+            HasUsableCreateTime(m) ? m.CreateTime.Value : m.ReceivedAt;
+
+        internal static bool HasUsableCreateTime(WecomMessage m) =>
+            m.CreateTime.HasValue && m.CreateTime.Value > UsableSince && m.CreateTime.Value <= m.ReceivedAt;
 
         /// <summary>True when the message was sent more than <paramref name="maxAge"/> before <paramref
         /// name="now"/>.</summary>
