@@ -41,10 +41,15 @@ namespace WecomPS.Cmdlets
         public string[] Path { get; set; }
 
         /// <summary>Media from Publish-WecomMedia; piped media objects bind here.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = MediaChatSet, ValueFromPipeline = true)]
-        [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaChatSet, ValueFromPipeline = true, HelpMessage = MediaHelp)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true, HelpMessage = MediaHelp)]
         [ValidateNotNullOrEmpty]
         public WecomMedia[] Media { get; set; }
+
+        // Shown when PowerShell prompts for -Media (e.g. after `Send-WecomFile -ChatId x` alone, where the media set is
+        // the default so that piped media objects bind to -Media): it tells the user how to send files instead.
+        private const string MediaHelp = "Media objects from Publish-WecomMedia. To upload and send files, press Ctrl+C "
+            + "and run Send-WecomFile -ChatId <chat> -Path <file>.";
 
         /// <summary>A media_id uploaded before by this bot, sent as -MediaType.</summary>
         [Parameter(Mandatory = true, ParameterSetName = MediaIdChatSet)]
