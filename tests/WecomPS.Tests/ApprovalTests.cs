@@ -197,9 +197,11 @@ namespace WecomPS.Tests
         [Fact]
         public void The_wait_goes_on_across_a_reconnect()
         {
-            using (var run = Begin("Request-WecomApproval -ChatId lisi -Title 'Restart db?'"))
+            using (var run = Begin("Request-WecomApproval -ChatId lisi -Title 'Restart db?' -Verbose"))
             {
-                WaitForCard();
+                // Drop the link only once the card's ack is in (before it, the card is WecomDeliveryUnknown).
+                Assert.True(SpinWait.SpinUntil(() => run.Ps.Streams.Verbose.Any(v =>
+                    v.Message.Contains("waiting for a decision")), Wait), "the request did not start waiting");
                 int subscribes = _server.FramesFor("aibot_subscribe").Count;
                 _server.DropConnections();
                 Assert.True(SpinWait.SpinUntil(() => _server.FramesFor("aibot_subscribe").Count > subscribes

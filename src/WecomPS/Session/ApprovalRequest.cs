@@ -65,7 +65,12 @@ namespace WecomPS
         {
             _v = v;
             TaskId = NewTaskId();
+            _isMine = IsMine;
         }
+
+        /// <summary>The filter and inbox claim of this request's clicks: one delegate, so the claim knows its
+        /// taker.</summary>
+        private readonly Func<WecomMessage, bool> _isMine;
 
         public string TaskId { get; }
         public string Title => _v.Title;
@@ -99,7 +104,13 @@ namespace WecomPS
                 apps = approvers.ToArray();
                 if (apps.Length == 0 || apps.Any(string.IsNullOrWhiteSpace))
                     throw Invalid("-Approver has an empty userid.");
-                foreach (var a in apps) CheckBytes("The approver '" + a + "'", a, MaxApproverBytes);
+                foreach (var a in apps)
+                {
+                    CheckBytes("The approver '" + a + "'", a, MaxApproverBytes);
+                    // A pattern would match nobody (userids are compared exactly) and the gate would wait forever.
+                    if (WildcardPattern.ContainsWildcardCharacters(a))
+                        throw Invalid("-Approver takes exact userids, not wildcards: '" + a + "'.");
+                }
             }
             return new ApprovalRequest(new Validated(title, description, opts, apps));
         }
@@ -181,6 +192,8 @@ namespace WecomPS
             if (session == null) throw new ArgumentNullException(nameof(session));
             if (replyTo != null) chatId = replyTo.ChatId;
             var wake = new SemaphoreSlim(0);
+            // The claim keeps this card's clicks from a Receive-WecomMessage running elsewhere on the session.
+            using (session.Inbox.Claim(_isMine))
             using (session.Inbox.OnAdded(() => { if (wake.CurrentCount == 0) wake.Release(); }))
             {
                 if (replyTo != null)
@@ -193,9 +206,16 @@ namespace WecomPS
                 int refused = 0;
                 while (true)
                 {
-                    while (session.Inbox.TryTake(IsMine, out var taken))
+                    while (session.Inbox.TryTake(_isMine, out var taken))
                     {
                         var click = (WecomPS.Event.TemplateCard)taken;
+                        if (string.IsNullOrEmpty(click.UserId))
+                        {
+                            // Nobody to name as the decider, and nobody to answer: it does not decide.
+                            session.Log.Warning("Card " + TaskId + ": ignored a click without a userid (message "
+                                + click.MsgId + "); still waiting.");
+                            continue;
+                        }
                         var decision = _v.Options.FirstOrDefault(o => KeyOf(o) == click.EventKey);
                         if (decision == null)
                         {

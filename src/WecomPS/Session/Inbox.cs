@@ -14,6 +14,7 @@ namespace WecomPS.Session
         private readonly object _gate = new object();
         private readonly LinkedList<WecomMessage> _items = new LinkedList<WecomMessage>();
         private readonly List<Action> _waiters = new List<Action>();
+        private readonly List<Func<WecomMessage, bool>> _claims = new List<Func<WecomMessage, bool>>();
         private long _dropped;
         private long _unreportedDrops;
         private long _staleSkipped;
@@ -61,6 +62,7 @@ namespace WecomPS.Session
                 while (node != null)
                 {
                     var next = node.Next;
+                    if (IsClaimedByOther(node.Value, filter)) { node = next; continue; }
                     if (filter == null || filter(node.Value))
                     {
                         if (stale != null && stale(node.Value))
@@ -104,6 +106,25 @@ namespace WecomPS.Session
         public long TakeUnreportedDrops()
         {
             lock (_gate) { var n = _unreportedDrops; _unreportedDrops = 0; return n; }
+        }
+
+        /// <summary>
+        /// Reserves the messages <paramref name="claim"/> matches for the one taker whose filter is that same
+        /// delegate (a waiting Request-WecomApproval and its card's clicks): other receivers skip them until the
+        /// claim is disposed.
+        /// </summary>
+        public IDisposable Claim(Func<WecomMessage, bool> claim)
+        {
+            if (claim == null) throw new ArgumentNullException(nameof(claim));
+            lock (_gate) _claims.Add(claim);
+            return new Unsubscriber(() => { lock (_gate) _claims.Remove(claim); });
+        }
+
+        private bool IsClaimedByOther(WecomMessage m, Func<WecomMessage, bool> taker)
+        {
+            foreach (var c in _claims)
+                if (!ReferenceEquals(c, taker) && c(m)) return true;
+            return false;
         }
 
         /// <summary>Calls <paramref name="wake"/> (on the adding thread) whenever a message is added.</summary>
