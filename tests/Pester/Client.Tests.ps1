@@ -209,6 +209,7 @@ Describe 'WecomPS cmdlets against the WeCom double' {
             $mock.AdvanceClock([timespan]::FromHours(25))
             Send-WecomMessage -ReplyTo $message -Content 'late answer' -FallbackToSend -WarningVariable warn -WarningAction SilentlyContinue
             $warn | Should -Not -BeNullOrEmpty
+            ($warn -join "`n") | Should -Match 'WecomReplyExpired'
             (Get-WecomMockFrame -Server $mock -Cmd aibot_respond_msg).AckErrcode | Should -Be 846604
             $sent = Get-WecomMockFrame -Server $mock -Cmd aibot_send_msg
             $sent.Body.chatid | Should -Be 'lisi'
@@ -295,13 +296,14 @@ Describe 'WecomPS cmdlets against the WeCom double' {
             $click = Send-WecomMockMessage -Server $mock -Event template_card_event -UserId lisi -EventPayload @{
                 card_type = 'button_interaction'; event_key = 'approve'; task_id = 'task_42' }
             Receive-WecomMessage -Wait -Count 1 -Timeout 10 -EventType template_card_event |
-                Send-WecomCard -Card @{ card_type = 'text_notice'; main_title = @{ title = 'Approved' }
+                Send-WecomCard -UserId lisi -Card @{ card_type = 'text_notice'; main_title = @{ title = 'Approved' }
                     card_action = @{ type = 1; url = 'https://example.com' } }
             $update = Get-WecomMockFrame -Server $mock -Cmd aibot_respond_update_msg
             $update.ReqId | Should -Be $click.ReqId
             $update.Body.response_type | Should -Be 'update_template_card'
             $update.Body.template_card.task_id | Should -Be 'task_42'
             $update.Body.template_card.main_title.title | Should -Be 'Approved'
+            $update.Body.userids | Should -Be @('lisi')
         }
 
         It 'refuses a card without a required field: a terminating InvalidArgument naming it, nothing sent' {
@@ -336,14 +338,13 @@ Describe 'WecomPS cmdlets against the WeCom double' {
         }
 
         It 'shows the lines piped in as one reply that grows, then finishes' {
-            'step 1', 'step 2', 'step 3' | Send-WecomMessage -ReplyTo $message -Stream -Feedback fb_1
+            'step 1', 'step 2', 'step 3' | Send-WecomMessage -ReplyTo $message -Stream
             $frames = @(Get-WecomMockFrame -Server $mock -Cmd aibot_respond_msg)
             $frames.ReqId | Select-Object -Unique | Should -Be $pushed.ReqId
             @($frames.Body.stream.id | Select-Object -Unique) | Should -HaveCount 1
             @($frames | Where-Object { $_.Body.stream.finish }) | Should -HaveCount 1
             $frames[-1].Body.stream.finish | Should -BeTrue
             $frames[-1].Body.stream.content | Should -Be "step 1`nstep 2`nstep 3"
-            $frames[0].Body.stream.feedback.id | Should -Be 'fb_1'
             Get-WecomMockFrame -Server $mock -Cmd aibot_send_msg | Should -BeNullOrEmpty
         }
 
@@ -362,11 +363,14 @@ Describe 'WecomPS cmdlets against the WeCom double' {
                 Wait-Until { Get-WecomMockFrame -Server $mock -Cmd aibot_respond_msg } | Should -BeTrue
                 $mock.AdvanceClock([timespan]::FromMinutes(11))
                 'second'
-            } | Send-WecomMessage -ReplyTo $message -Stream -WarningVariable warn -WarningAction SilentlyContinue
+            } | Send-WecomMessage -ReplyTo $message -Stream -WarningVariable warn -WarningAction SilentlyContinue `
+                -ErrorVariable err
+            $err | Should -BeNullOrEmpty
             ($warn -join "`n") | Should -Match '846608'
             $sent = Get-WecomMockFrame -Server $mock -Cmd aibot_send_msg
             $sent | Should -HaveCount 1
             $sent.Body.chatid | Should -Be 'lisi'
+            $sent.Body.chat_type | Should -Be 1
             $sent.Body.markdown.content | Should -Be "first`nsecond"
         }
     }
