@@ -143,7 +143,13 @@ namespace WecomPS.Tests
         public void Wait_with_count_returns_after_that_many_and_timeout_ends_an_empty_wait()
         {
             _ps.Connect(_server);
-            var pusher = new Thread(() => { Thread.Sleep(300); _server.PushText("x1"); _server.PushText("x2"); _server.PushText("x3"); });
+            // A fixed delay on purpose: the messages must come while Receive-WecomMessage -Wait is already waiting,
+            // which nothing outside the cmdlet shows.
+            var pusher = new Thread(() =>
+            {
+                Thread.Sleep(300);
+                _server.PushText("x1"); _server.PushText("x2"); _server.PushText("x3");
+            });
             pusher.Start();
             var r = _ps.Run("Receive-WecomMessage -Wait -Count 2 -Timeout 10");
             pusher.Join();
