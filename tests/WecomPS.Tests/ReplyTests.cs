@@ -48,7 +48,9 @@ namespace WecomPS.Tests
             _server.Options.AckDelay = TimeSpan.FromMilliseconds(30);
             var pushed = _server.PushText("build please");
             Receive();
-            var r = _ps.Run("1..12 | ForEach-Object { Start-Sleep -Milliseconds 40; \"step $_\" } | Send-WecomMessage -ReplyTo $m -Stream -Feedback fb_1");
+            // The Start-Sleep is the scenario, not a wait: a slow producer whose lines come while updates are in flight.
+            var r = _ps.Run("1..12 | ForEach-Object { Start-Sleep -Milliseconds 40; \"step $_\" } | " +
+                            "Send-WecomMessage -ReplyTo $m -Stream -Feedback fb_1");
             Assert.Empty(r.Errors);
             var frames = _server.RepliesTo(pushed.ReqId);
             Assert.True(frames.Count >= 2 && frames.Count <= 13, "frames: " + frames.Count);
@@ -78,7 +80,9 @@ namespace WecomPS.Tests
             using (var ps = PowerShell.Create())
             {
                 ps.Runspace = (Runspace)typeof(PowerShellHost).GetField("_runspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance).GetValue(_ps);
-                ps.AddScript("1..100000 | ForEach-Object { Start-Sleep -Milliseconds 50; \"line $_\" } | Send-WecomMessage -ReplyTo $m -Stream");
+                // The Start-Sleep is the scenario, not a wait: an endless slow producer that only Ctrl+C ends.
+                ps.AddScript("1..100000 | ForEach-Object { Start-Sleep -Milliseconds 50; \"line $_\" } | " +
+                             "Send-WecomMessage -ReplyTo $m -Stream");
                 var handle = ps.BeginInvoke();
                 Assert.True(SpinWait.SpinUntil(() => _server.RepliesTo(pushed.ReqId).Count >= 2, Wait));
                 var stopClock = System.Diagnostics.Stopwatch.StartNew();
