@@ -103,7 +103,7 @@ Describe 'A runbook past the stream lifetime' {
     It 'gets its final content as a markdown message, with a warning' {
         $null = Send-WecomMockMessage -Server $mock -Text 'long job' -UserId lisi
         $reply = Receive-WecomMessage -Wait -Count 1 -Timeout 5 | Start-WecomReply -Content 'Working...'
-        Start-Sleep -Milliseconds 1500
+        $mock.AdvanceClock([TimeSpan]::FromSeconds(2))   # the stream outlives its 1 s on the double's clock
         Complete-WecomReply $reply 'Done at last.' -WarningVariable warn -WarningAction SilentlyContinue
         $warn | Should -Match '846608'
         $reply.State | Should -Be 'CompletedAsMessage'

@@ -21,10 +21,10 @@ Describe 'WecomPS module' {
                 'Send-WecomFile', 'Send-WecomMessage', 'Start-WecomReply', 'Update-WecomReply')
     }
 
-    It 'has cmdlets that support -WhatIf where they change something' {
-        foreach ($name in 'Connect-WecomBot', 'Disconnect-WecomBot', 'Send-WecomMessage', 'Send-WecomFile', 'Send-WecomCard', 'Save-WecomMedia') {
-            (Get-Command $name).Parameters.Keys | Should -Contain 'WhatIf' -Because "$name changes something"
-        }
+    It '<_> supports -WhatIf: it changes something' -ForEach @(
+        'Connect-WecomBot', 'Disconnect-WecomBot', 'Send-WecomMessage', 'Send-WecomFile', 'Send-WecomCard',
+        'Save-WecomMedia') {
+        (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf' -Because "$_ changes something"
     }
 }
 
@@ -48,11 +48,13 @@ Describe 'WecomPS.Testing module' {
         $kit.Location | Should -Be (Join-Path $RepoRoot 'out/WecomPS.Testing/WecomPS.Testing.dll')
     }
 
-    It 'declares the output type of the cmdlets that output something' {
-        (Get-Command Start-WecomMockServer).OutputType.Name | Should -Be 'WecomPS.Testing.WecomMockServer'
-        (Get-Command Send-WecomMockMessage).OutputType.Name | Should -Be 'WecomPS.Testing.PushedFrame'
-        (Get-Command Get-WecomMockFrame).OutputType.Name | Should -Be 'WecomPS.Testing.Frame'
-        (Get-Command Get-WecomMockUpload).OutputType.Name | Should -Be 'WecomPS.Testing.UploadedMedia'
+    It 'declares that <Command> outputs <Type>' -TestCases @(
+        @{ Command = 'Start-WecomMockServer'; Type = 'WecomPS.Testing.WecomMockServer' }
+        @{ Command = 'Send-WecomMockMessage'; Type = 'WecomPS.Testing.PushedFrame' }
+        @{ Command = 'Get-WecomMockFrame'; Type = 'WecomPS.Testing.Frame' }
+        @{ Command = 'Get-WecomMockUpload'; Type = 'WecomPS.Testing.UploadedMedia' }
+    ) {
+        (Get-Command $Command).OutputType.Name | Should -Be $Type
     }
 
     It 'stops every server it started when it is removed' {

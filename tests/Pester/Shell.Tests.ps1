@@ -22,20 +22,18 @@ Describe 'The shell experience' {
     }
 
     Context 'Tab completion' {
-        It '-ChatId completes from the chats the session has seen, with the last sender as tooltip' {
-            $matches = Complete 'Send-WecomMessage -ChatId wrO'
-            $matches.CompletionText | Should -Be 'wrOpsGroup'
-            $matches[0].ToolTip | Should -Match 'wangwu'
-            (Complete 'Send-WecomFile -ChatId li').CompletionText | Should -Be 'lisi'
+        It 'completes ''<Line>'' to <Expected> (<Why>)' -TestCases @(
+            @{ Line = 'Send-WecomMessage -ChatId wrO'; Expected = @('wrOpsGroup'); Why = 'a chat the session has seen' }
+            @{ Line = 'Send-WecomFile -ChatId li'; Expected = @('lisi'); Why = 'a chat the session has seen' }
+            @{ Line = 'Send-WecomFile -MediaType v'; Expected = @('video', 'voice'); Why = 'the values of -MediaType' }
+            @{ Line = 'Receive-WecomMessage -Session shell'; Expected = @('shellbot'); Why = 'a live session' }
+            @{ Line = 'Get-WecomSession -Name sh'; Expected = @('shellbot'); Why = 'a live session' }
+        ) {
+            (Complete $Line).CompletionText | Should -Be $Expected
         }
 
-        It '-MediaType completes its values' {
-            (Complete 'Send-WecomFile -MediaType v').CompletionText | Should -Be @('video', 'voice')
-        }
-
-        It '-Session and -Name complete from live sessions' {
-            (Complete 'Receive-WecomMessage -Session shell').CompletionText | Should -Be 'shellbot'
-            (Complete 'Get-WecomSession -Name sh').CompletionText | Should -Be 'shellbot'
+        It '-ChatId completion shows the last sender of the chat as tooltip' {
+            (Complete 'Send-WecomMessage -ChatId wrO')[0].ToolTip | Should -Match 'wangwu'
         }
 
         It '-Session takes a session name' {

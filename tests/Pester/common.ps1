@@ -33,3 +33,16 @@ function Invoke-ChildPwsh([string] $Command) {
     $output = & $pwsh.Exe @arguments -NoProfile -NonInteractive -Command $Command 2>&1
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
 }
+
+function Wait-Until {
+    <# Runs $Condition until it returns a true value or $TimeoutSec passes; returns whether it came true. For what
+       happens on another thread (a frame reaching the double, a message reaching the inbox): wait on it, not for a
+       fixed time. Use it as: Wait-Until { ... } | Should -BeTrue #>
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSec = 10, [int] $IntervalMs = 20)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { return $false }
+        Start-Sleep -Milliseconds $IntervalMs
+    }
+    $true
+}

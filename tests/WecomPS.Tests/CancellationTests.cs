@@ -97,7 +97,7 @@ namespace WecomPS.Tests
                         SizeHint = big.Length + 256,
                         WriteBody = w => { w.WriteString("chatid", "lisi"); w.WriteString("msgtype", "markdown"); w.WriteString("content", big); },
                     }, cts.Token);
-                    await Task.Delay(300);
+                    await Task.Delay(300);   // asserts that nothing happens: the write stays stuck for this period
                     Assert.False(send.IsCompleted, "the write should be stuck on the stalled server");
                     cts.Cancel();   // Ctrl+C
                     await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);

@@ -61,7 +61,7 @@ namespace WecomPS.Tests
                         if (how == "close frame") server.CloseConnections(); else server.DropConnections();
                         Until(() => s.Reconnects > before && s.State == WecomSessionState.Connected, TimeSpan.FromSeconds(30));
                         samples.Add(clock.Elapsed);
-                        Thread.Sleep(50);
+                        Thread.Sleep(50);   // spacing between samples of a measurement, not a wait for anything
                     }
                     _out.WriteLine("reconnect after " + how + " (default settings, double on loopback): " + Summary(samples));
                 }

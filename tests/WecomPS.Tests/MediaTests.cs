@@ -61,21 +61,13 @@ namespace WecomPS.Tests
         }
 
         [Fact]
-        public void Mixed_messages_save_each_image_and_existing_names_get_numbers_unless_forced()
+        public void A_mixed_message_saves_each_of_its_images()
         {
+            // Numbered names for an existing file and -Force: tests/Pester/Client.Tests.ps1 (Save-WecomMedia).
             _server.PushMixed("look at these", Bytes(100, 3), Bytes(200, 4));
             var r = SaveAll(1);
             Assert.Empty(r.Errors);
             Assert.Equal(2, r.Output.Count);
-
-            _server.PushFile(Bytes(50, 5), "same.txt");
-            _server.PushFile(Bytes(60, 6), "same.txt");
-            r = SaveAll(2);
-            Assert.Equal(new[] { "same.txt", "same (1).txt" }, r.Output.Select(o => ((FileInfo)o.BaseObject).Name));
-            _server.PushFile(Bytes(70, 7), "same.txt");
-            r = SaveAll(1, "-Force");
-            Assert.Equal("same.txt", ((FileInfo)r.Output[0].BaseObject).Name);
-            Assert.Equal(70, new FileInfo(Path.Combine(_files.Folder, "same.txt")).Length);
         }
 
         [Theory]
@@ -115,19 +107,6 @@ namespace WecomPS.Tests
             Assert.StartsWith(errorId, e.FullyQualifiedErrorId);
             Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category);
             Assert.IsAssignableFrom<WecomMessage>(e.TargetObject);
-            Assert.Empty(Directory.GetFileSystemEntries(_files.Folder));
-        }
-
-        [Fact]
-        public void An_expired_url_is_a_clear_error_and_leaves_no_file()
-        {
-            var media = _server.RegisterMedia(Bytes(100, 11), "late.bin", lifetime: TimeSpan.FromMilliseconds(1));
-            Thread.Sleep(50);
-            _server.PushMessage("file", new { url = media.Url, aeskey = media.AesKey });
-            var r = SaveAll(1);
-            var e = Assert.Single(r.Errors);
-            Assert.StartsWith("WecomMediaExpired", e.FullyQualifiedErrorId);
-            Assert.Contains("5 minutes", e.Exception.Message);
             Assert.Empty(Directory.GetFileSystemEntries(_files.Folder));
         }
 

@@ -48,6 +48,8 @@ namespace WecomPS.Tests
             return (WecomSession)r.Output.Single().BaseObject;
         }
 
+        // A fixed delay on purpose: the fault must come while the cmdlet is already waiting, which nothing outside
+        // the cmdlet shows.
         private static Task Later(int ms, Action action) => Task.Run(() => { Thread.Sleep(ms); action(); });
 
         [Fact]
@@ -78,8 +80,10 @@ namespace WecomPS.Tests
             _ps.Connect(_server);
             var faults = Later(800, () =>
             {
+                var pushedTo = SessionStore.Default;
                 _server.PushText("before", msgId: "before");
-                Thread.Sleep(200);
+                Assert.True(SessionHarness.Eventually(() => pushedTo.MessagesReceived == 1, Wait),
+                    "'before' was not received");
                 _server.CloseConnections();
                 // The reader runs before the session says Connected: wait for the state, so its Verbose line comes first.
                 var session = SessionStore.Default;
@@ -261,7 +265,7 @@ namespace WecomPS.Tests
             Assert.True(SessionHarness.Eventually(() => a.BackgroundTaskCount == 0 && b.BackgroundTaskCount == 0, Wait),
                 "tasks left: " + a.BackgroundTaskCount + " + " + b.BackgroundTaskCount);
             Assert.True(SessionHarness.Eventually(() => EstablishedTo(_server.Port) + EstablishedTo(other.Port) == 0, Wait), "a TCP connection is still open");
-            Thread.Sleep(1500);   // heartbeats would have fired by now
+            Thread.Sleep(1500);   // asserts that nothing happens: a heartbeat left running would have fired by now
             Assert.Equal(0, a.BackgroundTaskCount + b.BackgroundTaskCount);
         }
 

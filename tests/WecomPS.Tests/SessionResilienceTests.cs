@@ -150,8 +150,8 @@ namespace WecomPS.Tests
             {
                 var s = h.Connect(o => { o.HeartbeatInterval = TimeSpan.FromSeconds(1); o.ConnectTimeout = TimeSpan.FromSeconds(2); });
                 Assert.Equal(TimeSpan.FromSeconds(2.5), h.Options(o => o.HeartbeatInterval = TimeSpan.FromSeconds(1)).DeadAfter);
-                Thread.Sleep(1500);
-                Assert.NotNull(s.LastHeartbeatRtt);    // pings were acked while the server talked
+                Assert.True(SessionHarness.Eventually(() => s.LastHeartbeatRtt != null, Wait),
+                    "no ping was acked while the server talked");
                 var clock = Stopwatch.StartNew();
                 h.Server.Silent = true;
                 h.WaitForState(WecomSessionState.Reconnecting, TimeSpan.FromSeconds(20));
@@ -178,7 +178,7 @@ namespace WecomPS.Tests
                 Assert.Equal("WecomAuthFailed", auth.ErrorId);
                 Assert.Equal(WecomSessionState.Failed, s.State);
                 Assert.Equal(853000, s.LastErrorCode);
-                Thread.Sleep(500);
+                Thread.Sleep(500);   // asserts that nothing happens: a retry would come within this period
                 Assert.Single(h.Server.FramesFor("aibot_subscribe"));
                 Assert.True(h.Server.WaitForConnectionCount(0, Wait), "the rejected socket is closed by the client");
             }
@@ -196,7 +196,7 @@ namespace WecomPS.Tests
                 Assert.Equal(853000, s.LastErrorCode);
                 Assert.Contains("853000", s.LastError);
                 Assert.Contains("invalid bot_id or secret", s.LastError);
-                Thread.Sleep(800);
+                Thread.Sleep(800);   // asserts that nothing happens: a further try would come within this period
                 Assert.Equal(2, h.Server.FramesFor("aibot_subscribe").Count);   // no further tries
                 Assert.True(h.Server.WaitForConnectionCount(0, Wait));
                 var r = Done(Send(s, "lisi", "x"));
@@ -231,7 +231,7 @@ namespace WecomPS.Tests
                 h.Server.SendDisconnectedEvent();
                 h.WaitForState(WecomSessionState.Superseded);
                 Assert.Contains("took over", s.LastError);
-                Thread.Sleep(800);
+                Thread.Sleep(800);   // asserts that nothing happens: a superseded session must not reconnect
                 Assert.Equal(1, h.Server.SuccessfulSubscribes);
                 Assert.True(h.Server.WaitForConnectionCount(0, Wait));
                 var messages = h.Drain();
@@ -272,7 +272,7 @@ namespace WecomPS.Tests
                 {
                     second.ConnectAsync(CancellationToken.None).Wait(Wait);
                     SessionHarness.WaitForState(first, WecomSessionState.Superseded);
-                    Thread.Sleep(500);
+                    Thread.Sleep(500);   // asserts that nothing happens: the first session does not take it back
                     Assert.Equal(WecomSessionState.Connected, second.State);
                     Assert.Equal(2, h.Server.SuccessfulSubscribes);
                     Assert.True(Done(Send(second, "lisi", "still here")).Ok);
@@ -325,7 +325,7 @@ namespace WecomPS.Tests
                 Assert.Equal("WecomAckTimeout", e.ErrorId);
                 Assert.Contains("delivery is unknown", e.Message);
                 Assert.InRange(clock.Elapsed.TotalSeconds, 0.8, 10);
-                Thread.Sleep(300);
+                Thread.Sleep(300);   // asserts that nothing happens: no resend of a frame that may have arrived
                 Assert.Single(h.Server.FramesFor("aibot_send_msg"));
                 Assert.Equal(WecomSessionState.Connected, s.State);
                 Assert.True(Done(Send(s, "lisi", "next")).Ok);
@@ -344,7 +344,7 @@ namespace WecomPS.Tests
                 Assert.Equal("WecomDeliveryUnknown", e.ErrorId);
                 Assert.Contains("delivery is unknown", e.Message);
                 h.WaitForReconnects(1);
-                Thread.Sleep(300);
+                Thread.Sleep(300);   // asserts that nothing happens: no resend after the reconnect
                 Assert.Single(h.Server.FramesFor("aibot_send_msg"));
             }
         }
@@ -359,7 +359,7 @@ namespace WecomPS.Tests
                 h.Server.DropConnections();
                 h.WaitForState(WecomSessionState.Reconnecting);
                 var sending = Send(s, "lisi", "queued while down", TimeSpan.FromSeconds(20));
-                Thread.Sleep(700);
+                Thread.Sleep(700);   // asserts that nothing happens: the send waits while the server refuses
                 Assert.False(sending.IsCompleted);
                 h.Server.RefuseConnections = false;
                 Assert.True(Done(sending).Ok, "" + sending.Result.Error);
@@ -387,7 +387,7 @@ namespace WecomPS.Tests
                 Assert.InRange(clock.Elapsed.TotalSeconds, 0.8, 10);
                 h.Server.RefuseConnections = false;
                 h.WaitForReconnects(1);
-                Thread.Sleep(300);
+                Thread.Sleep(300);   // asserts that nothing happens: the abandoned send is not written late
                 Assert.Empty(h.Server.FramesFor("aibot_send_msg"));   // never sent late behind the caller's back
             }
         }
@@ -419,7 +419,7 @@ namespace WecomPS.Tests
                     for (int i = 0; i < 5; i++) await MessageSender.SendMarkdownAsync(s, "lisi", "n" + i, null, null, CancellationToken.None, TimeSpan.FromSeconds(120));
                 });
                 Assert.True(SessionHarness.Eventually(() => h.Server.FramesFor("aibot_send_msg").Count == 3, Wait));
-                Thread.Sleep(1500);
+                Thread.Sleep(1500);   // asserts that nothing happens: the 4th send waits for a slot in this period
                 Assert.Equal(3, h.Server.FramesFor("aibot_send_msg").Count);   // the 4th waits
                 Assert.True(h.Log.Has("Pacing: waiting"), string.Join("\n", h.Log.Lines));
                 Assert.True(h.Log.Has("to lisi"));
@@ -522,7 +522,7 @@ namespace WecomPS.Tests
                 h.Server.PushText("a", msgId: "a");
                 h.Server.PushEvent("enter_chat", msgId: "b");
                 Assert.True(SessionHarness.Eventually(() => got.Count == 2, Wait));
-                Thread.Sleep(200);
+                Thread.Sleep(200);   // asserts that nothing happens: no third event for the redelivered "a"
                 Assert.Equal(new[] { "a", "b" }, got.ToArray());
             }
         }
@@ -555,7 +555,9 @@ namespace WecomPS.Tests
                 h.Server.DropConnections();
                 Assert.True(h.Server.WaitForConnectionCount(1, Wait) && SessionHarness.Eventually(() => h.Server.FramesFor("aibot_subscribe").Count == 2, Wait));
                 Assert.True(s.DisconnectAsync().Wait(Wait));
-                Thread.Sleep(1500);   // the late subscribe ack arrives
+                // Asserts that nothing happens: the late subscribe ack (1 s) arrives in this period and must not
+                // bring the disconnected session back.
+                Thread.Sleep(1500);
                 Assert.Equal(WecomSessionState.Disconnected, s.State);
                 Assert.True(h.Server.WaitForConnectionCount(0, Wait));
                 Assert.True(SessionHarness.Eventually(() => s.BackgroundTaskCount == 0, Wait));
