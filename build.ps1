@@ -93,7 +93,7 @@ function Invoke-Test {
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
     Write-Step 'xunit (dotnet test)'
-    dotnet test (Join-Path $root 'WecomPS.sln') -c $Configuration --no-build --nologo -v:q --logger 'trx' --results-directory $results
+    dotnet test (Join-Path $root 'WecomPS.sln') -c $Configuration --no-build --nologo -v:q --blame-hang-timeout 10m --blame-hang-dump-type none --logger 'trx' --results-directory $results
     $xunitExit = $LASTEXITCODE
     $xPassed = 0; $xFailed = 0
     foreach ($trx in Get-ChildItem $results -Filter *.trx -Recurse) {

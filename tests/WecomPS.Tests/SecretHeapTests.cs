@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Diagnostics.Runtime;
 using WecomPS.Testing;
 using Xunit;
@@ -68,7 +69,14 @@ namespace WecomPS.Tests
                     Assert.Equal(0, dumpsWithout);
                     Assert.Equal("2", parts[4]);              // both messages pushed after the reconnects arrived
 
-                    var (strings, markerSeen, holding) = WalkStrings(child.Id, secret, marker);
+                    // Bounded: a heap walk that cannot attach must fail the test, not hang the run.
+                    var walk = Task.Run(() => WalkStrings(child.Id, secret, marker));
+                    if (!walk.Wait(TimeSpan.FromSeconds(120)))
+                    {
+                        child.Kill();
+                        throw new Xunit.Sdk.XunitException("the heap walk did not finish within 120 s");
+                    }
+                    var (strings, markerSeen, holding) = walk.Result;
                     Assert.True(strings > 1000, "walked only " + strings + " strings");
                     Assert.True(markerSeen, "the walk did not find the child's marker string");
                     if (control) Assert.NotEmpty(holding);
@@ -107,8 +115,17 @@ namespace WecomPS.Tests
             psi.Environment["DOTNET_GCgen0size"] = "0x40000000";
             psi.Environment["DOTNET_gcServer"] = "0";
             psi.Environment["DOTNET_GCHeapHardLimit"] = null;
-            return Process.Start(psi);
+            var child = Process.Start(psi);
+            // Read stderr as it comes: a child that fills the pipe would otherwise block before it says anything.
+            var errors = new StringBuilder();
+            child.ErrorDataReceived += (o, e) => { if (e.Data != null) lock (errors) errors.AppendLine(e.Data); };
+            child.BeginErrorReadLine();
+            ChildErrors[child.Id] = errors;
+            return child;
         }
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, StringBuilder> ChildErrors =
+            new System.Collections.Concurrent.ConcurrentDictionary<int, StringBuilder>();
 
         private static string ReadLine(Process child)
         {
@@ -123,8 +140,8 @@ namespace WecomPS.Tests
 
         private static string StdErr(Process child)
         {
-            if (!child.HasExited) return "(running)";
-            return child.StandardError.ReadToEnd();
+            if (!ChildErrors.TryGetValue(child.Id, out var errors)) return "";
+            lock (errors) return (child.HasExited ? "" : "(running) ") + errors;
         }
 
         private static (int strings, bool markerSeen, List<string> holding) WalkStrings(int pid, string secret,
