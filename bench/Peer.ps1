@@ -18,7 +18,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot -Parent
-if ($Kind -eq 'WecomPS') { Import-Module (Join-Path $root 'WecomPS.psd1') }
+if ($Kind -eq 'WecomPS') { Import-Module (Join-Path $root 'out/WecomPS/WecomPS.psd1') }
 Import-Module $BenchAssembly   # Add-BenchArrival (both kinds), the floor cmdlets
 $ProgressPreference = 'SilentlyContinue'
 

@@ -13,6 +13,8 @@ namespace WecomPS.Protocol
         {
             byte[] src = json.Array;
             int end = json.Offset + json.Count;
+            // Most frames hold no byte below 0x20 at all: a word-at-a-time check settles that before the string scan.
+            if (!HasControlByte(src, json.Offset, end)) return json;
             int first = FindFirstRawControlInString(src, json.Offset, end);
             if (first < 0) return json;
 
@@ -54,6 +56,24 @@ namespace WecomPS.Protocol
                 }
             }
             return -1;
+        }
+
+        private const ulong Ones = 0x0101010101010101UL;
+        private const ulong Highs = 0x8080808080808080UL;
+
+        /// <summary>True when some byte in [start, end) is below 0x20 (8 bytes per step: (x - 0x20..) &amp; ~x &amp; 0x80..).</summary>
+        private static bool HasControlByte(byte[] src, int start, int end)
+        {
+            int i = start;
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(
+                new ReadOnlySpan<byte>(src, start, end - start));
+            foreach (ulong x in words)
+            {
+                if (((x - Ones * 0x20) & ~x & Highs) != 0) return true;
+            }
+            for (i = start + words.Length * 8; i < end; i++)
+                if (src[i] < 0x20) return true;
+            return false;
         }
 
         private static byte Hex(int v) => (byte)(v < 10 ? '0' + v : 'a' + v - 10);

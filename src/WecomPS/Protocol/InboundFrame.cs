@@ -20,37 +20,121 @@ namespace WecomPS.Protocol
         public bool HasBody => Body.ValueKind == JsonValueKind.Object;
 
         /// <summary>Parses a frame; throws <see cref="FormatException"/> with a short reason when it is not a frame.</summary>
+        /// <remarks>
+        /// One pass of a <see cref="Utf8JsonReader"/> over the received bytes: the envelope's fields are read as they
+        /// come, only <c>body</c> becomes a <see cref="JsonElement"/> (its own small document, no copy of the whole
+        /// frame). The whole text is still validated, and a repeated member counts as <see cref="JsonDocument"/>
+        /// counts it: the last one wins.
+        /// </remarks>
         public static InboundFrame Parse(ArraySegment<byte> utf8)
         {
             var cleaned = ControlCharEscaper.Escape(utf8);
-            JsonDocument doc;
+            var frame = new InboundFrame { ByteLength = utf8.Count };
+            // A string that is not valid UTF-8 fails only when decoded; as with a parsed document, the JSON error of a
+            // malformed frame comes first, so a decoding failure is kept until the whole text has been read.
+            Exception undecodable = null;
+            bool isObject;
             try
             {
-                doc = JsonDocument.Parse(new ReadOnlyMemory<byte>(cleaned.Array, cleaned.Offset, cleaned.Count));
+                var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(cleaned.Array, cleaned.Offset, cleaned.Count));
+                if (!reader.Read()) throw new FormatException("not valid JSON: the frame is empty");
+                isObject = reader.TokenType == JsonTokenType.StartObject;
+                if (isObject) ReadEnvelope(ref reader, frame, ref undecodable);
+                else reader.Skip();
+                // Nothing but white space may follow the value.
+                if (reader.Read()) throw new FormatException("not valid JSON: more than one value");
             }
             catch (JsonException e)
             {
                 throw new FormatException("not valid JSON: " + e.Message, e);
             }
-            using (doc)
+            if (!isObject) throw new FormatException("the frame is not a JSON object");
+            if (undecodable != null) throw undecodable;
+            // The seed looks for errcode in the body too: tolerate it there on acks.
+            if (!frame.ErrCode.HasValue && frame.Cmd == null && frame.Body.ValueKind == JsonValueKind.Object &&
+                frame.Body.TryGetProperty("errcode", out var bodyErr))
+                frame.ErrCode = Json.ReadInt(bodyErr);
+            if (frame.Cmd == null && frame.ReqId == null) throw new FormatException("the frame has neither cmd nor headers.req_id");
+            return frame;
+        }
+
+        private static readonly byte[] CmdName = Encoding.UTF8.GetBytes("cmd");
+        private static readonly byte[] HeadersName = Encoding.UTF8.GetBytes("headers");
+        private static readonly byte[] ReqIdName = Encoding.UTF8.GetBytes("req_id");
+        private static readonly byte[] ErrCodeName = Encoding.UTF8.GetBytes("errcode");
+        private static readonly byte[] ErrMsgName = Encoding.UTF8.GetBytes("errmsg");
+        private static readonly byte[] BodyName = Encoding.UTF8.GetBytes("body");
+
+        /// <summary>Reads the members of the frame object; the reader starts on its '{' and ends on its '}'.</summary>
+        private static void ReadEnvelope(ref Utf8JsonReader reader, InboundFrame frame, ref Exception undecodable)
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) throw new FormatException("the frame is not a JSON object");
-                var frame = new InboundFrame { ByteLength = utf8.Count };
-                if (root.TryGetProperty("cmd", out var cmd) && cmd.ValueKind == JsonValueKind.String) frame.Cmd = cmd.GetString();
-                if (root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object &&
-                    headers.TryGetProperty("req_id", out var reqId) && reqId.ValueKind == JsonValueKind.String)
-                    frame.ReqId = reqId.GetString();
-                if (root.TryGetProperty("errcode", out var errcode)) frame.ErrCode = Json.ReadInt(errcode);
-                if (root.TryGetProperty("errmsg", out var errmsg) && errmsg.ValueKind == JsonValueKind.String) frame.ErrMsg = errmsg.GetString();
-                if (root.TryGetProperty("body", out var body) && body.ValueKind == JsonValueKind.Object)
+                if (reader.ValueTextEquals(CmdName))
                 {
-                    frame.Body = body.Clone();
-                    // The seed looks for errcode in the body too: tolerate it there on acks.
-                    if (!frame.ErrCode.HasValue && frame.Cmd == null && body.TryGetProperty("errcode", out var bodyErr)) frame.ErrCode = Json.ReadInt(bodyErr);
+                    reader.Read();
+                    frame.Cmd = StringOrNull(ref reader, ref undecodable);
                 }
-                if (frame.Cmd == null && frame.ReqId == null) throw new FormatException("the frame has neither cmd nor headers.req_id");
-                return frame;
+                else if (reader.ValueTextEquals(HeadersName))
+                {
+                    reader.Read();
+                    frame.ReqId = null;
+                    if (reader.TokenType != JsonTokenType.StartObject) { reader.Skip(); continue; }
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        bool isReqId = reader.ValueTextEquals(ReqIdName);
+                        reader.Read();
+                        if (isReqId) frame.ReqId = StringOrNull(ref reader, ref undecodable);
+                        else reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals(ErrCodeName))
+                {
+                    reader.Read();
+                    frame.ErrCode = ReadInt(ref reader, ref undecodable);
+                }
+                else if (reader.ValueTextEquals(ErrMsgName))
+                {
+                    reader.Read();
+                    frame.ErrMsg = StringOrNull(ref reader, ref undecodable);
+                }
+                else if (reader.ValueTextEquals(BodyName))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject) frame.Body = JsonElement.ParseValue(ref reader);
+                    else { frame.Body = default; reader.Skip(); }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+
+        /// <summary>The string at the reader, else null (any other value is skipped).</summary>
+        private static string StringOrNull(ref Utf8JsonReader reader, ref Exception undecodable)
+        {
+            if (reader.TokenType != JsonTokenType.String) { reader.Skip(); return null; }
+            try { return reader.GetString(); }
+            catch (InvalidOperationException e) { undecodable = undecodable ?? e; return null; }
+        }
+
+        /// <summary>As <see cref="Json.ReadInt"/> for the value at the reader.</summary>
+        private static int? ReadInt(ref Utf8JsonReader reader, ref Exception undecodable)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.Number:
+                    if (reader.TryGetInt32(out var i)) return i;
+                    return reader.TryGetDouble(out var d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : (int?)null;
+                case JsonTokenType.String:
+                    var text = StringOrNull(ref reader, ref undecodable);
+                    return int.TryParse(text, System.Globalization.NumberStyles.Integer,
+                        System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
+                default:
+                    reader.Skip();
+                    return null;
             }
         }
 

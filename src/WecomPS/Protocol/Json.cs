@@ -48,11 +48,20 @@ namespace WecomPS.Protocol
 
         public static JsonElement Find(JsonElement e, string path)
         {
-            foreach (var part in path.Split('.'))
+            // Walks the dotted path segment by segment without splitting it (no array, no strings per lookup).
+            int start = 0;
+            while (true)
             {
-                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(part, out e)) return default;
+                int dot = path.IndexOf('.', start);
+                int end = dot < 0 ? path.Length : dot;
+                if (e.ValueKind != JsonValueKind.Object) return default;
+                bool found = start == 0 && dot < 0
+                    ? e.TryGetProperty(path, out e)
+                    : e.TryGetProperty(path.AsSpan(start, end - start), out e);
+                if (!found) return default;
+                if (dot < 0) return e;
+                start = dot + 1;
             }
-            return e;
         }
 
         /// <summary>Seconds (or milliseconds) since 1970 as a number or string, or a date string.</summary>

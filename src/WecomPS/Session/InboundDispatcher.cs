@@ -93,7 +93,7 @@ namespace WecomPS.Session
 
         private void Deliver(WecomMessage message)
         {
-            if (!_recentIds.TryAccept(message.MsgId))
+            if (!_recentIds.TryAccept(message.MsgId, message.ReceivedAt.UtcDateTime))
             {
                 Interlocked.Increment(ref _duplicatesDropped);
                 _log.Verbose("<- " + message.Cmd + " msgid " + message.MsgId + " was already delivered: duplicate dropped.");

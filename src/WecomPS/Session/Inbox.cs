@@ -13,7 +13,8 @@ namespace WecomPS.Session
     {
         private readonly object _gate = new object();
         private readonly LinkedList<WecomMessage> _items = new LinkedList<WecomMessage>();
-        private readonly List<Action> _waiters = new List<Action>();
+        // Copy-on-write under _gate: Add hands the current array to its wake-ups without copying it per message.
+        private Action[] _waiters = Array.Empty<Action>();
         private readonly List<Func<WecomMessage, bool>> _claims = new List<Func<WecomMessage, bool>>();
         private long _dropped;
         private long _unreportedDrops;
@@ -39,9 +40,9 @@ namespace WecomPS.Session
                     _dropped++;
                     _unreportedDrops++;
                 }
-                wake = _waiters.Count == 0 ? null : _waiters.ToArray();
+                wake = _waiters;
             }
-            if (wake != null) foreach (var w in wake) w();
+            foreach (var w in wake) w();
         }
 
         public bool TryTake(Func<WecomMessage, bool> filter, out WecomMessage message) => TryTake(filter, null, null,
@@ -130,8 +131,25 @@ namespace WecomPS.Session
         /// <summary>Calls <paramref name="wake"/> (on the adding thread) whenever a message is added.</summary>
         public IDisposable OnAdded(Action wake)
         {
-            lock (_gate) _waiters.Add(wake);
-            return new Unsubscriber(() => { lock (_gate) _waiters.Remove(wake); });
+            lock (_gate)
+            {
+                var more = new Action[_waiters.Length + 1];
+                Array.Copy(_waiters, more, _waiters.Length);
+                more[_waiters.Length] = wake;
+                _waiters = more;
+            }
+            return new Unsubscriber(() =>
+            {
+                lock (_gate)
+                {
+                    int at = Array.IndexOf(_waiters, wake);
+                    if (at < 0) return;
+                    var fewer = new Action[_waiters.Length - 1];
+                    Array.Copy(_waiters, 0, fewer, 0, at);
+                    Array.Copy(_waiters, at + 1, fewer, at, _waiters.Length - at - 1);
+                    _waiters = fewer;
+                }
+            });
         }
 
         internal sealed class Unsubscriber : IDisposable

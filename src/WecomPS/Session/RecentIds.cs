@@ -17,18 +17,26 @@ namespace WecomPS.Session
         private readonly int _maxIds;
         private readonly TimeSpan _window;
         private readonly Func<DateTime> _clock;
+        private readonly bool _injected;
 
         public RecentIds(int capacity, TimeSpan window, Func<DateTime> clock = null, int maxIds = 100000)
         {
             _capacity = Math.Max(1, capacity); _window = window; _clock = clock ?? (() => DateTime.UtcNow);
+            _injected = clock != null;
             _maxIds = Math.Max(_capacity, maxIds);
         }
 
         /// <summary>True the first time an id is seen within the window; false for a redelivery.</summary>
-        public bool TryAccept(string id)
+        public bool TryAccept(string id) => string.IsNullOrEmpty(id) || TryAccept(id, _clock());
+
+        /// <summary>
+        /// As <see cref="TryAccept(string)"/> at a time the caller already read (one clock read per message on the
+        /// reader; a clock read is a system call on some virtual machines). An injected clock still wins.
+        /// </summary>
+        public bool TryAccept(string id, DateTime utcNow)
         {
             if (string.IsNullOrEmpty(id)) return true;
-            var now = _clock();
+            var now = _injected ? _clock() : utcNow;
             lock (_seen)
             {
                 // Forget an id only when both limits agree: beyond capacity AND older than the window.

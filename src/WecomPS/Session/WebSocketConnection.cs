@@ -60,8 +60,12 @@ namespace WecomPS.Session
         internal int ReceiveBufferSize => Volatile.Read(ref _bufferSize);
         private int _bufferSize;
 
-        /// <summary>The buffer a reader starts with and returns to after any larger frame.</summary>
-        internal const int InitialBufferSize = 64 * 1024;
+        /// <summary>
+        /// The buffer a reader starts with and returns to after any larger frame. Callbacks and acks are well under
+        /// 8 KiB; a larger frame grows a plain array for that frame only. An idle session holds just this (it was
+        /// 64 KiB: 64 MB for 1000 sessions).
+        /// </summary>
+        internal const int InitialBufferSize = 8 * 1024;
 
         /// <summary>
         /// Starts the reader. <paramref name="onFrame"/> gets each text message of at most
