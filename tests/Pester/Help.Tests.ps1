@@ -91,16 +91,24 @@ Describe 'about_WecomPS' {
     }
 
     It 'lists every error id the module emits' {
-        # Every "Wecom..." string literal in the module's code is an error id, except the cmdlet nouns.
-        $nouns = @(Get-Command -Module WecomPS | ForEach-Object Noun)
-        $ids = Get-ChildItem "$repo/src/WecomPS" -Filter *.cs -Recurse | Where-Object FullName -notmatch "[\\/](obj|bin)[\\/]" |
-            Select-String -Pattern '"(Wecom[A-Z][A-Za-z]*)"' -AllMatches |
-            ForEach-Object { $_.Matches } | ForEach-Object { $_.Groups[1].Value } |
-            Where-Object { $_ -notin $nouns -and $_ -ne 'WecomPS' } | Sort-Object -Unique
+        # Every error id is a constant of ErrorIds.cs, the one place they are written.
+        $ids = Select-String -LiteralPath "$repo/src/WecomPS/Session/ErrorIds.cs" `
+            -Pattern 'public const string \w+ = "(Wecom[A-Z][A-Za-z]*)";' |
+            ForEach-Object { $_.Matches[0].Groups[1].Value } | Sort-Object -Unique
         $ids.Count | Should -BeGreaterThan 20
         $about = Get-Content "$repo/docs/en-US/about_WecomPS.md" -Raw
         $missing = @($ids | Where-Object { $about -notmatch "\|\s*$_\s*\|" })
         $missing | Should -BeNullOrEmpty -Because 'every error id the code emits needs a row in the ERRORS table of about_WecomPS.md'
+    }
+
+    It 'writes error ids only in ErrorIds.cs' {
+        # A "Wecom..." literal elsewhere in the module is an error id that escaped the one place (cmdlet nouns aside).
+        $nouns = @(Get-Command -Module WecomPS | ForEach-Object Noun) + 'WecomPS'
+        $stray = Get-ChildItem "$repo/src/WecomPS" -Filter *.cs -Recurse |
+            Where-Object { $_.FullName -notmatch "[\\/](obj|bin)[\\/]" -and $_.Name -ne 'ErrorIds.cs' } |
+            Select-String -Pattern '"(Wecom[A-Z][A-Za-z]*)"' -AllMatches |
+            ForEach-Object { foreach ($m in $_.Matches) { if ($m.Groups[1].Value -notin $nouns) { "$($_.Filename):$($_.LineNumber) $($m.Value)" } } }
+        $stray | Should -BeNullOrEmpty -Because 'error ids are constants of ErrorIds (src/WecomPS/Session/ErrorIds.cs)'
     }
 }
 

@@ -122,7 +122,7 @@ namespace WecomPS.Cmdlets
                 botId = Environment.GetEnvironmentVariable("WECOM_BOT_ID");
                 var plain = Environment.GetEnvironmentVariable("WECOM_BOT_SECRET");
                 if (string.IsNullOrEmpty(botId) || string.IsNullOrEmpty(plain))
-                    ThrowError("WecomMissingCredentials", ErrorCategory.InvalidArgument,
+                    ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument,
                         "No credentials: pass -BotId and -Secret, or -Credential, or set the WECOM_BOT_ID and WECOM_BOT_SECRET environment variables.", null);
                 secret = new SecureString();
                 foreach (var c in plain) secret.AppendChar(c);
@@ -130,9 +130,9 @@ namespace WecomPS.Cmdlets
                 WriteVerbose("Using the bot id and secret from WECOM_BOT_ID / WECOM_BOT_SECRET.");
             }
             if (string.IsNullOrEmpty(botId))
-                ThrowError("WecomMissingCredentials", ErrorCategory.InvalidArgument, "The bot id is empty.", null);
+                ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The bot id is empty.", null);
             if (secret == null || secret.Length == 0)
-                ThrowError("WecomMissingCredentials", ErrorCategory.InvalidArgument, "The secret is empty.", botId);
+                ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The secret is empty.", botId);
 
             IWebProxy proxy = null;
             if (Proxy != null)

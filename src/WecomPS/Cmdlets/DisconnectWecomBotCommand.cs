@@ -23,7 +23,7 @@ namespace WecomPS.Cmdlets
             if (session == null)
             {
                 if (Session == null && !_any)
-                    ThrowError("WecomNoSession", ErrorCategory.InvalidOperation, "There is no WeCom session to disconnect. Run Connect-WecomBot first.", null);
+                    ThrowError(ErrorIds.NoSession, ErrorCategory.InvalidOperation, "There is no WeCom session to disconnect. Run Connect-WecomBot first.", null);
                 return;
             }
             _any = true;

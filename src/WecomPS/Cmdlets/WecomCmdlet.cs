@@ -156,7 +156,7 @@ namespace WecomPS.Cmdlets
         {
             var s = Session ?? SessionStore.Default;
             if (s == null)
-                ThrowError("WecomNoSession", ErrorCategory.InvalidOperation,
+                ThrowError(ErrorIds.NoSession, ErrorCategory.InvalidOperation,
                     "There is no WeCom session. Run Connect-WecomBot first (or pass -Session).", null);
             if (_logAttachment == null) _logAttachment = s.AttachLog(this);
             return s;

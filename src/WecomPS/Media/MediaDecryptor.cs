@@ -68,19 +68,19 @@ namespace WecomPS.Media
                         if (pending > 0) Buffer.BlockCopy(input, whole, input, 0, pending);
                     }
                     if (cipherLength == 0 || pending != 0)
-                        throw DataError("WecomMediaCorrupt", "the encrypted media is " + cipherLength + " bytes, not a whole number of AES blocks (truncated or not encrypted)");
+                        throw DataError(ErrorIds.MediaCorrupt, "the encrypted media is " + cipherLength + " bytes, not a whole number of AES blocks (truncated or not encrypted)");
                     int pad = tail[tailCount - 1];
                     if (pad < 1 || pad > PadBlock || pad > tailCount)
-                        throw DataError("WecomMediaBadPadding", "the padding is invalid (wrong aes key, or corrupted media)");
+                        throw DataError(ErrorIds.MediaBadPadding, "the padding is invalid (wrong aes key, or corrupted media)");
                     for (int i = tailCount - pad; i < tailCount; i++)
-                        if (tail[i] != pad) throw DataError("WecomMediaBadPadding", "the padding is inconsistent (wrong aes key, or corrupted media)");
+                        if (tail[i] != pad) throw DataError(ErrorIds.MediaBadPadding, "the padding is inconsistent (wrong aes key, or corrupted media)");
                     await plain.WriteAsync(tail, 0, tailCount - pad, ct).ConfigureAwait(false);
                     return written + tailCount - pad;
                 }
             }
         }
 
-        private static WecomException KeyError(string why) => new WecomException("WecomMediaBadKey", ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
+        private static WecomException KeyError(string why) => new WecomException(ErrorIds.MediaBadKey, ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
         private static WecomException DataError(string id, string why) => new WecomException(id, ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
     }
 }

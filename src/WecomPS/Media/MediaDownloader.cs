@@ -89,7 +89,7 @@ namespace WecomPS.Media
                 catch (Exception e)
                     when (deadline.IsCancellationRequested && !ct.IsCancellationRequested && CutShort(e))
                 {
-                    throw new WecomException("WecomMediaDownloadTimeout", ErrorCategory.OperationTimeout,
+                    throw new WecomException(ErrorIds.MediaDownloadTimeout, ErrorCategory.OperationTimeout,
                         "The media download did not finish within " + _timeout.TotalSeconds + " s (-TimeoutSec).", e);
                 }
             }
@@ -100,14 +100,14 @@ namespace WecomPS.Media
         /// therefore ended early); a refusal decided from what the server sent (size, redirect, status) stays itself.
         /// </summary>
         private static bool CutShort(Exception e) =>
-            !(e is WecomException w) || w.ErrorId == "WecomMediaCorrupt" || w.ErrorId == "WecomMediaBadPadding" ||
-            w.ErrorId == "WecomMediaDownloadFailed";
+            !(e is WecomException w) || w.ErrorId == ErrorIds.MediaCorrupt || w.ErrorId == ErrorIds.MediaBadPadding ||
+            w.ErrorId == ErrorIds.MediaDownloadFailed;
 
         private async Task<FileInfo> SaveWithinAsync(MediaReference media, string destination, bool overwrite,
             CancellationToken ct)
         {
             if (string.IsNullOrEmpty(media.Url))
-                throw new WecomException("WecomMediaNoUrl", ErrorCategory.InvalidArgument, "The " + media.MsgType + " has no media URL.");
+                throw new WecomException(ErrorIds.MediaNoUrl, ErrorCategory.InvalidArgument, "The " + media.MsgType + " has no media URL.");
             var key = MediaDecryptor.DecodeKey(media.AesKey);
             Directory.CreateDirectory(destination);
             _log?.Verbose("GET " + FrameRedactor.RedactUrl(media.Url));
@@ -128,7 +128,7 @@ namespace WecomPS.Media
             }
             catch (HttpRequestException e) when (!ct.IsCancellationRequested)
             {
-                throw new WecomException("WecomMediaDownloadFailed", ErrorCategory.ConnectionError, "The media download failed: " + e.Message, e);
+                throw new WecomException(ErrorIds.MediaDownloadFailed, ErrorCategory.ConnectionError, "The media download failed: " + e.Message, e);
             }
 
             using (response)
@@ -139,7 +139,7 @@ namespace WecomPS.Media
                 if (!response.IsSuccessStatusCode)
                 {
                     bool expired = code == 403 || code == 404 || code == 410;
-                    throw new WecomException(expired ? "WecomMediaExpired" : "WecomMediaDownloadFailed", expired ? ErrorCategory.ResourceUnavailable : ErrorCategory.ConnectionError,
+                    throw new WecomException(expired ? ErrorIds.MediaExpired : ErrorIds.MediaDownloadFailed, expired ? ErrorCategory.ResourceUnavailable : ErrorCategory.ConnectionError,
                         "The media download was refused with HTTP " + code + (expired ? ": media URLs are valid for about 5 minutes after the message arrived; save media soon after receiving it." : "."));
                 }
                 long? declared = response.Content.Headers.ContentLength;
@@ -177,7 +177,7 @@ namespace WecomPS.Media
         }
 
         private static WecomException TooLarge(string why) =>
-            new WecomException("WecomMediaTooLarge", ErrorCategory.LimitsExceeded,
+            new WecomException(ErrorIds.MediaTooLarge, ErrorCategory.LimitsExceeded,
                 "The media download was refused: " + why + ", over the limit of " + MaxDownloadBytes +
                 " bytes (21 MiB; WeCom media is at most 20 MB). Nothing was saved.");
 
@@ -189,7 +189,7 @@ namespace WecomPS.Media
                 location = new Uri(response.RequestMessage.RequestUri, location);
             string target = location != null && location.IsAbsoluteUri
                 ? location.GetLeftPart(UriPartial.Authority) : "an unknown location";
-            return new WecomException("WecomMediaRedirectRefused", ErrorCategory.SecurityError,
+            return new WecomException(ErrorIds.MediaRedirectRefused, ErrorCategory.SecurityError,
                 "The media server answered HTTP " + code + ", a redirect to " + target + ". Media downloads do not " +
                 "follow redirects (a media URL is served where it points), so nothing was fetched from there.");
         }

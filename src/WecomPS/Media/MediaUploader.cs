@@ -103,7 +103,7 @@ namespace WecomPS.Media
             }, ct).ConfigureAwait(false);
             var uploadId = ack.HasBody ? Json.Str(ack.Body, "upload_id") : null;
             if (string.IsNullOrEmpty(uploadId))
-                throw new WecomException("WecomUploadFailed", System.Management.Automation.ErrorCategory.InvalidResult, "The upload init ack carried no upload_id.");
+                throw new WecomException(ErrorIds.UploadFailed, System.Management.Automation.ErrorCategory.InvalidResult, "The upload init ack carried no upload_id.");
             return uploadId;
         }
 
@@ -119,7 +119,7 @@ namespace WecomPS.Media
             }, ct).ConfigureAwait(false);
             var mediaId = ack.HasBody ? Json.Str(ack.Body, "media_id") : null;
             if (string.IsNullOrEmpty(mediaId))
-                throw new WecomException("WecomUploadFailed", System.Management.Automation.ErrorCategory.InvalidResult, "The upload finish ack carried no media_id.");
+                throw new WecomException(ErrorIds.UploadFailed, System.Management.Automation.ErrorCategory.InvalidResult, "The upload finish ack carried no media_id.");
             // created_at: a string or a number (docs/protocol.md §6).
             return (mediaId, Json.UnixTime(ack.Body, "created_at"));
         }
@@ -251,7 +251,7 @@ namespace WecomPS.Media
 
         private static bool IsTransient(WecomException e) =>
             (e is WecomCommandException c && (c.ErrCode == WecomErrorCodes.SystemError || c.ErrCode == 45009 || c.ErrCode == 45033)) ||
-            e.ErrorId == "WecomAckTimeout";
+            e.ErrorId == ErrorIds.AckTimeout;
 
         internal static string Md5Hex(string path)
         {

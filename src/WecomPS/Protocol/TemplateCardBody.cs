@@ -129,7 +129,7 @@ namespace WecomPS.Protocol
             if (Has("action_menu")) Count("action_menu.action_list", 1, 3);
         }
 
-        private static WecomException Invalid(string message) => new WecomException("WecomInvalidCard", ErrorCategory.InvalidArgument, message);
+        private static WecomException Invalid(string message) => new WecomException(ErrorIds.InvalidCard, ErrorCategory.InvalidArgument, message);
 
         /// <summary>Writes a PowerShell value (hashtable, PSCustomObject, array, scalar) as JSON.</summary>
         private static void WriteValue(Utf8JsonWriter w, object value, int depth)

@@ -54,7 +54,7 @@ namespace WecomPS.Session
         public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo, TemplateCardBody card, string feedbackId, CancellationToken ct)
         {
             bool welcome = replyTo is WecomPS.Event.EnterChat;
-            if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card", "WecomWelcomeWindowPassed");
+            if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card", ErrorIds.WelcomeWindowPassed);
             else MessageSender.EnsureReplyable(replyTo);
             return SendReplyCardAsync(session, replyTo, card, feedbackId, welcome, ct);
         }
@@ -83,7 +83,7 @@ namespace WecomPS.Session
         /// <summary>aibot_respond_update_msg: replaces the card the user clicked, within 5 seconds of the event.</summary>
         public static Task<WecomSendResult> UpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked, TemplateCardBody card, string[] userIds, CancellationToken ct)
         {
-            MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update", "WecomCardUpdateWindowPassed");
+            MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update", ErrorIds.CardUpdateWindowPassed);
             return SendUpdateAsync(session, clicked, card, userIds, ct);
         }
 
@@ -116,7 +116,7 @@ namespace WecomPS.Session
             }
             catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired || e.ErrCode == WecomErrorCodes.InvalidReqId)
             {
-                throw new WecomException("WecomCardUpdateWindowPassed", ErrorCategory.OperationStopped,
+                throw new WecomException(ErrorIds.CardUpdateWindowPassed, ErrorCategory.OperationStopped,
                     "The card update was refused (errcode " + e.ErrCode + "): a card can be updated only within 5 seconds of the click.", e);
             }
         }

@@ -38,14 +38,15 @@ namespace WecomPS.Session
         public const string MediaFromOtherBot = "WecomMediaFromOtherBot";
         public const string MediaIdExpired = "WecomMediaIdExpired";
         public const string MediaNoUrl = "WecomMediaNoUrl";
+        public const string MediaRedirectRefused = "WecomMediaRedirectRefused";
+        public const string MediaTooLarge = "WecomMediaTooLarge";
         public const string MissingCredentials = "WecomMissingCredentials";
         public const string NoSession = "WecomNoSession";
         public const string NotConnected = "WecomNotConnected";
         public const string NotReplyable = "WecomNotReplyable";
         public const string NotSubscribed = "WecomNotSubscribed";
-        public const string PathIsDirectory = "WecomPathIsDirectory";
         public const string ParameterNotApplicable = "WecomParameterNotApplicable";
-        public const string StreamIncomplete = "WecomStreamIncomplete";
+        public const string PathIsDirectory = "WecomPathIsDirectory";
         public const string RateLimited = "WecomRateLimited";
         public const string ReconnectExhausted = "WecomReconnectExhausted";
         public const string ReconnectFailed = "WecomReconnectFailed";
@@ -57,6 +58,7 @@ namespace WecomPS.Session
         public const string SessionNotFound = "WecomSessionNotFound";
         public const string SessionSuperseded = "WecomSessionSuperseded";
         public const string StreamExpired = "WecomStreamExpired";
+        public const string StreamIncomplete = "WecomStreamIncomplete";
         public const string StreamTargetChanged = "WecomStreamTargetChanged";
         public const string UnsupportedFormat = "WecomUnsupportedFormat";
         public const string UploadFailed = "WecomUploadFailed";

@@ -164,7 +164,7 @@ namespace WecomPS.Session
         public static async Task<WecomSendResult> WelcomeAsync(WecomSession session, WecomMessage enterChat, string content, CancellationToken ct,
             TimeSpan? timeout = null)
         {
-            CheckWindow(enterChat, WelcomeWindow, "welcome reply", "WecomWelcomeWindowPassed");
+            CheckWindow(enterChat, WelcomeWindow, "welcome reply", ErrorIds.WelcomeWindowPassed);
             try
             {
                 var ack = await session.SendCommandAsync(new CommandRequest
@@ -187,7 +187,7 @@ namespace WecomPS.Session
             }
             catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired || e.ErrCode == WecomErrorCodes.InvalidReqId)
             {
-                throw new WecomException("WecomWelcomeWindowPassed", ErrorCategory.OperationStopped,
+                throw new WecomException(ErrorIds.WelcomeWindowPassed, ErrorCategory.OperationStopped,
                     "The welcome reply was refused (errcode " + e.ErrCode + "): a welcome must be sent within 5 seconds of the enter_chat event.", e);
             }
         }
@@ -204,12 +204,12 @@ namespace WecomPS.Session
         {
             if (m == null) throw new ArgumentNullException(nameof(m));
             if (string.IsNullOrEmpty(m.ReqId))
-                throw new WecomException("WecomNotReplyable", ErrorCategory.InvalidArgument, "The message has no req_id to reply under.");
+                throw new WecomException(ErrorIds.NotReplyable, ErrorCategory.InvalidArgument, "The message has no req_id to reply under.");
             if (m is WecomPS.Event.TemplateCard)
-                throw new WecomException("WecomNotReplyable", ErrorCategory.InvalidArgument,
+                throw new WecomException(ErrorIds.NotReplyable, ErrorCategory.InvalidArgument,
                     "A template card event is answered by updating the card: use Send-WecomCard -UpdateFor within 5 seconds.");
             if (m is WecomEvent ev && !(m is WecomPS.Event.EnterChat))
-                throw new WecomException("WecomNotReplyable", ErrorCategory.InvalidArgument,
+                throw new WecomException(ErrorIds.NotReplyable, ErrorCategory.InvalidArgument,
                     "A " + ev.EventType + " event cannot be replied to; use Send-WecomMessage -ChatId to send a message.");
         }
 

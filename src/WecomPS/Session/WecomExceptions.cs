@@ -38,15 +38,15 @@ namespace WecomPS.Session
         {
             switch (errCode)
             {
-                case Protocol.WecomErrorCodes.InvalidCredentials: return "WecomAuthFailed";
-                case Protocol.WecomErrorCodes.ReplyExpired: return "WecomReplyExpired";
-                case Protocol.WecomErrorCodes.InvalidReqId: return "WecomInvalidReqId";
-                case Protocol.WecomErrorCodes.AlreadyResponded: return "WecomAlreadyResponded";
-                case Protocol.WecomErrorCodes.RateLimited: return "WecomRateLimited";
-                case Protocol.WecomErrorCodes.StreamExpired: return "WecomStreamExpired";
-                case Protocol.WecomErrorCodes.NotSubscribed: return "WecomNotSubscribed";
-                case Protocol.WecomErrorCodes.InvalidChatId: return "WecomInvalidChatId";
-                default: return "WecomCommandFailed";
+                case Protocol.WecomErrorCodes.InvalidCredentials: return ErrorIds.AuthFailed;
+                case Protocol.WecomErrorCodes.ReplyExpired: return ErrorIds.ReplyExpired;
+                case Protocol.WecomErrorCodes.InvalidReqId: return ErrorIds.InvalidReqId;
+                case Protocol.WecomErrorCodes.AlreadyResponded: return ErrorIds.AlreadyResponded;
+                case Protocol.WecomErrorCodes.RateLimited: return ErrorIds.RateLimited;
+                case Protocol.WecomErrorCodes.StreamExpired: return ErrorIds.StreamExpired;
+                case Protocol.WecomErrorCodes.NotSubscribed: return ErrorIds.NotSubscribed;
+                case Protocol.WecomErrorCodes.InvalidChatId: return ErrorIds.InvalidChatId;
+                default: return ErrorIds.CommandFailed;
             }
         }
 
@@ -89,7 +89,7 @@ namespace WecomPS.Session
     public sealed class WecomDeliveryUnknownException : WecomException
     {
         public WecomDeliveryUnknownException(string cmd, string reqId, string reason, Exception inner = null)
-            : base("WecomDeliveryUnknown", ErrorCategory.ConnectionError,
+            : base(ErrorIds.DeliveryUnknown, ErrorCategory.ConnectionError,
                    cmd + " " + reqId + " was sent but the connection was lost before its ack (" + reason + "): delivery is unknown, and it was not resent.", inner) { }
     }
 
