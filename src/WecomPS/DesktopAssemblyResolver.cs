@@ -20,9 +20,11 @@ namespace WecomPS
             AppDomain.CurrentDomain.AssemblyResolve += Resolve;
         }
 
-        private static bool IsDesktop => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+        private static bool IsDesktop => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription
+            .StartsWith(".NET Framework", StringComparison.Ordinal);
 
-        private static readonly string Folder = Path.Combine(Path.GetDirectoryName(typeof(DesktopAssemblyResolver).Assembly.Location) ?? ".", "desktop");
+        private static readonly string Folder = Path.Combine(Path.GetDirectoryName(typeof(DesktopAssemblyResolver)
+            .Assembly.Location) ?? ".", "desktop");
 
         private static Assembly Resolve(object sender, ResolveEventArgs args)
         {

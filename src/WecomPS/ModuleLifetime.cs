@@ -4,7 +4,8 @@ using WecomPS.Session;
 
 namespace WecomPS
 {
-    /// <summary>Module removal (Remove-Module WecomPS) disconnects every session: no socket or task outlives it.</summary>
+    /// <summary>Module removal (Remove-Module WecomPS) disconnects every session: no socket or task outlives
+    /// it.</summary>
     public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         public void OnImport()
@@ -13,7 +14,8 @@ namespace WecomPS
             // say so plainly instead of failing later with a FileLoadException.
             var framework = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
             if (!framework.StartsWith(".NET Framework", StringComparison.Ordinal) && Environment.Version.Major < 8)
-                throw new PlatformNotSupportedException("WecomPS needs PowerShell 7.4 or later (or Windows PowerShell 5.1); this is " + framework + ".");
+                throw new PlatformNotSupportedException(
+                    "WecomPS needs PowerShell 7.4 or later (or Windows PowerShell 5.1); this is " + framework + ".");
             DesktopAssemblyResolver.Register();
         }
 

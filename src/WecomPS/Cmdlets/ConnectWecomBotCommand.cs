@@ -9,7 +9,8 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Connect, "WecomBot", DefaultParameterSetName = EnvironmentSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsCommunications.Connect, "WecomBot", DefaultParameterSetName = EnvironmentSet,
+        SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(WecomSession))]
     public sealed class ConnectWecomBotCommand : WecomCmdlet
     {
@@ -17,7 +18,8 @@ namespace WecomPS.Cmdlets
         private const string CredentialSet = "Credential";
         private const string EnvironmentSet = "Environment";
 
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet,
+            ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string BotId { get; set; }
 
@@ -87,7 +89,8 @@ namespace WecomPS.Cmdlets
             options.CertificateAuthorities = ResolveAuthorities();
             foreach (var warning in options.TransportWarnings()) WriteWarning(warning);
             if (SecureStringTransformationAttribute.WasPlainText(Secret))
-                WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer (Get-Secret ...) or Read-Host -AsSecureString.");
+                WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer "
+                    + "(Get-Secret ...) or Read-Host -AsSecureString.");
 
             string target = "bot " + options.BotId + " at " + options.Endpoint;
             if (!ShouldProcess(target, "Connect")) return;
@@ -102,8 +105,10 @@ namespace WecomPS.Cmdlets
             catch (Exception e) { ThrowWecomError(e, target); }
             finally
             {
-                // The session holds its own copy; a SecureString this cmdlet made from plain text is not needed any more.
-                if (ParameterSetName == EnvironmentSet || SecureStringTransformationAttribute.WasPlainText(Secret)) options.Secret.Dispose();
+                // The session holds its own copy; a SecureString this cmdlet made from plain text is not needed any
+                // more.
+                if (ParameterSetName == EnvironmentSet || SecureStringTransformationAttribute.WasPlainText(
+                    Secret)) options.Secret.Dispose();
             }
             if (PassThru) WriteObject(session);
         }
@@ -123,7 +128,8 @@ namespace WecomPS.Cmdlets
                 var plain = Environment.GetEnvironmentVariable("WECOM_BOT_SECRET");
                 if (string.IsNullOrEmpty(botId) || string.IsNullOrEmpty(plain))
                     ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument,
-                        "No credentials: pass -BotId and -Secret, or -Credential, or set the WECOM_BOT_ID and WECOM_BOT_SECRET environment variables.", null);
+                        "No credentials: pass -BotId and -Secret, or -Credential, or set the WECOM_BOT_ID and "
+                            + "WECOM_BOT_SECRET environment variables.", null);
                 secret = new SecureString();
                 foreach (var c in plain) secret.AppendChar(c);
                 secret.MakeReadOnly();

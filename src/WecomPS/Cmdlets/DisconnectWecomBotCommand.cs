@@ -3,11 +3,13 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Disconnect, "WecomBot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsCommunications.Disconnect, "WecomBot", SupportsShouldProcess = true,
+        ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(WecomSession))]
     public sealed class DisconnectWecomBotCommand : WecomCmdlet
     {
-        /// <summary>The session to close (pipeline: Get-WecomSession | Disconnect-WecomBot). Default: the default session.</summary>
+        /// <summary>The session to close (pipeline: Get-WecomSession | Disconnect-WecomBot). Default: the default
+        /// session.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
         [SessionTransformation]
         [ArgumentCompleter(typeof(SessionNameCompleter))]
@@ -23,7 +25,8 @@ namespace WecomPS.Cmdlets
             if (session == null)
             {
                 if (Session == null && !_any)
-                    ThrowError(ErrorIds.NoSession, ErrorCategory.InvalidOperation, "There is no WeCom session to disconnect. Run Connect-WecomBot first.", null);
+                    ThrowError(ErrorIds.NoSession, ErrorCategory.InvalidOperation,
+                        "There is no WeCom session to disconnect. Run Connect-WecomBot first.", null);
                 return;
             }
             _any = true;

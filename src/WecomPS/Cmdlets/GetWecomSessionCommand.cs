@@ -31,7 +31,8 @@ namespace WecomPS.Cmdlets
                 var pattern = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
                 var hits = all.Where(s => pattern.IsMatch(s.Name)).ToList();
                 if (hits.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(n))
-                    WriteError(ErrorIds.SessionNotFound, ErrorCategory.ObjectNotFound, "There is no WeCom session named '" + n + "'.", n);
+                    WriteError(ErrorIds.SessionNotFound, ErrorCategory.ObjectNotFound,
+                        "There is no WeCom session named '" + n + "'.", n);
                 WriteObject(hits, true);
             }
         }

@@ -22,7 +22,8 @@ namespace WecomPS.Cmdlets
 
         [Parameter] [ArgumentCompleter(typeof(MsgTypeCompleter))] public string[] MsgType { get; set; }
 
-        [Parameter] [SupportsWildcards] [ArgumentCompleter(typeof(ChatIdCompleter))] public string[] ChatId { get; set; }
+        [Parameter] [SupportsWildcards] [ArgumentCompleter(typeof(
+            ChatIdCompleter))] public string[] ChatId { get; set; }
 
         /// <summary>Only messages and events from these users (wildcards); the others stay in the inbox.</summary>
         [Parameter] [SupportsWildcards] [ValidateNotNullOrEmpty] public string[] UserId { get; set; }
@@ -45,7 +46,8 @@ namespace WecomPS.Cmdlets
                 stale = m => Inbox.IsOlderThan(m, maxAge, DateTimeOffset.Now);
             }
             var skipped = new List<WecomMessage>();
-            var deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? DateTime.UtcNow.AddSeconds(Timeout) : (DateTime?)null;
+            var deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout))
+                ? DateTime.UtcNow.AddSeconds(Timeout) : (DateTime?)null;
             int emitted = 0;
             using (session.Inbox.OnAdded(Wake))
             {
@@ -63,7 +65,8 @@ namespace WecomPS.Cmdlets
                     if (Count > 0 && emitted >= Count) break;
                     if (!Wait) break;
                     var state = session.State;
-                    if (state == WecomSessionState.Superseded || state == WecomSessionState.Failed || state == WecomSessionState.Disconnected)
+                    if (state == WecomSessionState.Superseded || state == WecomSessionState.Failed
+                        || state == WecomSessionState.Disconnected)
                     {
                         // Everything queued was emitted above: say why the wait ends.
                         WriteError(ErrorFor(session.Unavailable(), session));
@@ -72,7 +75,8 @@ namespace WecomPS.Cmdlets
                     var left = deadline.HasValue ? deadline.Value - DateTime.UtcNow : TimeSpan.FromSeconds(1);
                     if (left <= TimeSpan.Zero) break;
                     // Wake on a new message; re-check the session state at least once a second.
-                    if (!WaitForWork(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1))) throw new PipelineStoppedException();
+                    if (!WaitForWork(left < TimeSpan.FromSeconds(1) ? left
+                        : TimeSpan.FromSeconds(1))) throw new PipelineStoppedException();
                 }
             }
             DetachLog();
@@ -82,7 +86,8 @@ namespace WecomPS.Cmdlets
         {
             var dropped = session.Inbox.TakeUnreportedDrops();
             if (dropped > 0)
-                WriteWarning("The inbox of session '" + session.Name + "' was full (" + session.InboxCapacity + "): " + dropped +
+                WriteWarning("The inbox of session '" + session.Name + "' was full (" + session.InboxCapacity + "): "
+                    + dropped +
                              " oldest message(s) were dropped. Receive more often or raise -InboxCapacity.");
         }
 
@@ -109,11 +114,13 @@ namespace WecomPS.Cmdlets
             var chats = Patterns(ChatId);
             var users = Patterns(UserId);
             return m =>
-                (MsgType == null || MsgType.Any(t => string.Equals(t, m.MsgType, StringComparison.OrdinalIgnoreCase))) &&
+                (MsgType == null || MsgType.Any(t => string.Equals(t, m.MsgType,
+                    StringComparison.OrdinalIgnoreCase))) &&
                 (chats == null || (m.ChatId != null && chats.Any(p => p.IsMatch(m.ChatId)))) &&
                 (users == null || (m.UserId != null && users.Any(p => p.IsMatch(m.UserId)))) &&
                 (ChatType == null || string.Equals(ChatType, m.ChatType, StringComparison.OrdinalIgnoreCase)) &&
-                (EventType == null || (m is WecomEvent e && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
+                (EventType == null || (m is WecomEvent e
+                    && EventType.Any(t => string.Equals(t, e.EventType, StringComparison.OrdinalIgnoreCase))));
         }
 
         /// <summary>
@@ -137,14 +144,19 @@ namespace WecomPS.Cmdlets
     public sealed class MsgTypeCompleter : IArgumentCompleter
     {
         private static readonly string[] Types = { "text", "image", "mixed", "voice", "file", "video", "event" };
-        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string c, string p, string word, System.Management.Automation.Language.CommandAst a, System.Collections.IDictionary f) =>
-            Types.Where(t => t.StartsWith(word ?? "", StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
+        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string c, string p,
+            string word, System.Management.Automation.Language.CommandAst a, System.Collections.IDictionary f) =>
+            Types.Where(t => t.StartsWith(word ?? "",
+                StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
     }
 
     public sealed class EventTypeCompleter : IArgumentCompleter
     {
-        private static readonly string[] Types = { "enter_chat", "template_card_event", "feedback_event", "disconnected_event" };
-        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string c, string p, string word, System.Management.Automation.Language.CommandAst a, System.Collections.IDictionary f) =>
-            Types.Where(t => t.StartsWith(word ?? "", StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
+        private static readonly string[] Types = { "enter_chat", "template_card_event", "feedback_event",
+            "disconnected_event" };
+        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string c, string p,
+            string word, System.Management.Automation.Language.CommandAst a, System.Collections.IDictionary f) =>
+            Types.Where(t => t.StartsWith(word ?? "",
+                StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
     }
 }

@@ -43,14 +43,18 @@ namespace WecomPS.Cmdlets
                 WriteVerbose("Message " + Message.MsgId + " (" + Message.MsgType + ") carries no media to save.");
                 return;
             }
-            string folder = Destination != null ? GetUnresolvedProviderPathFromPSPath(Destination) : SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            var session = Session ?? (Message.SessionName != null ? SessionStore.Get(Message.SessionName) : null) ?? SessionStore.Default;
-            using (var downloader = new MediaDownloader(session?.Options, TimeSpan.FromSeconds(TimeoutSec), session?.Log))
+            string folder = Destination != null ? GetUnresolvedProviderPathFromPSPath(Destination)
+                : SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            var session = Session ?? (Message.SessionName != null ? SessionStore.Get(Message.SessionName) : null)
+                ?? SessionStore.Default;
+            using (var downloader = new MediaDownloader(session?.Options, TimeSpan.FromSeconds(TimeoutSec),
+                session?.Log))
             using (session != null ? session.AttachLog(this) : null)
             {
                 foreach (var media in refs)
                 {
-                    if (!ShouldProcess(folder, "Save the " + media.MsgType + " of message " + Message.MsgId + " from " + Message.UserId)) continue;
+                    if (!ShouldProcess(folder, "Save the " + media.MsgType + " of message " + Message.MsgId + " from "
+                        + Message.UserId)) continue;
                     TryRun(() => WriteObject(Await(downloader.SaveAsync(media, folder, Force, StopToken))), Message);
                 }
             }

@@ -4,10 +4,12 @@ using System.Security;
 
 namespace WecomPS.Cmdlets
 {
-    /// <summary>Lets a plain string bind to a SecureString parameter; remembers that it did, for a Verbose note.</summary>
+    /// <summary>Lets a plain string bind to a SecureString parameter; remembers that it did, for a Verbose
+    /// note.</summary>
     public sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
     {
-        private static readonly ConditionalWeakTable<SecureString, object> FromPlainText = new ConditionalWeakTable<SecureString, object>();
+        private static readonly ConditionalWeakTable<SecureString,
+            object> FromPlainText = new ConditionalWeakTable<SecureString, object>();
 
         public static bool WasPlainText(SecureString s) => s != null && FromPlainText.TryGetValue(s, out _);
 

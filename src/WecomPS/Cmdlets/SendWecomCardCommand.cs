@@ -6,7 +6,8 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomCard", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "WecomCard", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true,
+        ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomCardCommand : WecomSessionCmdlet
     {
@@ -19,7 +20,8 @@ namespace WecomPS.Cmdlets
         [ArgumentCompleter(typeof(ChatIdCompleter))]
         public string[] ChatId { get; set; }
 
-        /// <summary>The card: a hashtable, a PSCustomObject or a JSON string, with card_type and its required fields.</summary>
+        /// <summary>The card: a hashtable, a PSCustomObject or a JSON string, with card_type and its required
+        /// fields.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNull]
         public object Card { get; set; }
@@ -28,7 +30,8 @@ namespace WecomPS.Cmdlets
         [ValidateNotNull]
         public WecomMessage ReplyTo { get; set; }
 
-        /// <summary>The template_card_event of the click to answer; a card event piped to -ReplyTo is treated the same way.</summary>
+        /// <summary>The template_card_event of the click to answer; a card event piped to -ReplyTo is treated the same
+        /// way.</summary>
         [Parameter(Mandatory = true, ParameterSetName = UpdateSet)]
         [ValidateNotNull]
         public WecomPS.Event.TemplateCard UpdateFor { get; set; }
@@ -60,14 +63,16 @@ namespace WecomPS.Cmdlets
                 foreach (var chat in ChatId)
                 {
                     if (!ShouldProcess("chat " + chat, "Send a " + card.CardType + " card")) continue;
-                    TryRun(() => Emit(Await(CardSender.SendAsync(session, chat, MessageSender.ChatTypeCode(ChatType), card, Feedback, StopToken))), chat);
+                    TryRun(() => Emit(Await(CardSender.SendAsync(session, chat, MessageSender.ChatTypeCode(ChatType),
+                        card, Feedback, StopToken))), chat);
                 }
                 return;
             }
             var answered = (WecomMessage)UpdateFor ?? ReplyTo;
             var action = answered is WecomPS.Event.TemplateCard ? "Update with a " : "Reply with a ";
             if (!ShouldProcess(Describe(answered), action + card.CardType + " card")) return;
-            TryRun(() => Emit(Await(CardSender.AnswerAsync(session, answered, card, Feedback, UserId, StopToken))), answered);
+            TryRun(() => Emit(Await(CardSender.AnswerAsync(session, answered, card, Feedback, UserId, StopToken))),
+                answered);
         }
 
         private static string Describe(WecomMessage m) => m is WecomPS.Event.TemplateCard c

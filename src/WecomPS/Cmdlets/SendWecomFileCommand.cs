@@ -41,14 +41,17 @@ namespace WecomPS.Cmdlets
         public string[] Path { get; set; }
 
         /// <summary>Media from Publish-WecomMedia; piped media objects bind here.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = MediaChatSet, ValueFromPipeline = true, HelpMessage = MediaHelp)]
-        [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true, HelpMessage = MediaHelp)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaChatSet, ValueFromPipeline = true,
+            HelpMessage = MediaHelp)]
+        [Parameter(Mandatory = true, ParameterSetName = MediaReplySet, ValueFromPipeline = true,
+            HelpMessage = MediaHelp)]
         [ValidateNotNullOrEmpty]
         public WecomMedia[] Media { get; set; }
 
         // Shown when PowerShell prompts for -Media (e.g. after `Send-WecomFile -ChatId x` alone, where the media set is
         // the default so that piped media objects bind to -Media): it tells the user how to send files instead.
-        private const string MediaHelp = "Media objects from Publish-WecomMedia. To upload and send files, press Ctrl+C "
+        private const string MediaHelp = "Media objects from Publish-WecomMedia. To upload and send files, press "
+            + "Ctrl+C "
             + "and run Send-WecomFile -ChatId <chat> -Path <file>.";
 
         /// <summary>A media_id uploaded before by this bot, sent as -MediaType.</summary>
@@ -138,11 +141,13 @@ namespace WecomPS.Cmdlets
             }
         }
 
-        /// <summary>-Title and -Description are shown for a video only: on anything else they are refused, not dropped.</summary>
+        /// <summary>-Title and -Description are shown for a video only: on anything else they are refused, not
+        /// dropped.</summary>
         private bool TitleFits(string type, object target)
         {
             if (type == "video" || (Title == null && Description == null)) return true;
-            WriteError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument, "-Title and -Description are shown for a "
+            WriteError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
+                "-Title and -Description are shown for a "
                 + "video only; this would be sent as " + type + ". Nothing was sent.", target);
             return false;
         }

@@ -7,7 +7,8 @@ using WecomPS.Session;
 
 namespace WecomPS.Cmdlets
 {
-    [Cmdlet(VerbsCommunications.Send, "WecomMessage", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "WecomMessage", DefaultParameterSetName = ReplySet, SupportsShouldProcess = true,
+        ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(WecomSendResult))]
     public sealed class SendWecomMessageCommand : WecomSessionCmdlet
     {
@@ -66,8 +67,10 @@ namespace WecomPS.Cmdlets
         {
             foreach (var chat in ChatId)
             {
-                if (!ShouldProcess("chat " + chat, "Send markdown (" + ContentSplitter.ByteCount(Content) + " bytes)")) continue;
-                TryRun(() => Output(Await(MessageSender.SendMarkdownAsync(session, chat, Content, MessageSender.ChatTypeCode(ChatType),
+                if (!ShouldProcess("chat " + chat, "Send markdown (" + ContentSplitter.ByteCount(Content)
+                    + " bytes)")) continue;
+                TryRun(() => Output(Await(MessageSender.SendMarkdownAsync(session, chat, Content,
+                    MessageSender.ChatTypeCode(ChatType),
                     Feedback, StopToken, Timeout))), chat);
             }
         }
@@ -76,7 +79,8 @@ namespace WecomPS.Cmdlets
         {
             var what = ReplyTo is WecomPS.Event.EnterChat ? "Send welcome reply" : "Reply";
             if (!ShouldProcess(Describe(ReplyTo), what + " (" + ContentSplitter.ByteCount(Content) + " bytes)")) return;
-            TryRun(() => Output(Await(MessageSender.ReplyTextAsync(session, ReplyTo, Content, Feedback, StopToken, Timeout, FallbackToSend))),
+            TryRun(() => Output(Await(MessageSender.ReplyTextAsync(session, ReplyTo, Content, Feedback, StopToken,
+                Timeout, FallbackToSend))),
                 ReplyTo);
         }
 
@@ -92,14 +96,17 @@ namespace WecomPS.Cmdlets
                 if (!ShouldProcess(Describe(ReplyTo), "Stream a reply")) return;
                 try
                 {
-                    _stream = new StreamReply(session, ReplyTo, Feedback, StopToken, timeout: Timeout, fallbackToSend: FallbackToSend);
+                    _stream = new StreamReply(session, ReplyTo, Feedback, StopToken, timeout: Timeout,
+                        fallbackToSend: FallbackToSend);
                     _streamTarget = ReplyTo;
                 }
                 catch (Exception e) { ThrowWecomError(e, ReplyTo); }
             }
             else if (!ReferenceEquals(ReplyTo, _streamTarget) && ReplyTo.ReqId != _streamTarget.ReqId)
             {
-                WriteError(ErrorIds.StreamTargetChanged, ErrorCategory.InvalidArgument, "-Stream sends one reply; a different -ReplyTo message arrived in the same pipeline and was ignored.", ReplyTo);
+                WriteError(ErrorIds.StreamTargetChanged, ErrorCategory.InvalidArgument,
+                    "-Stream sends one reply; a different -ReplyTo message arrived in the same pipeline and was "
+                        + "ignored.", ReplyTo);
                 return;
             }
             _stream.Append(Content ?? "");
@@ -112,7 +119,8 @@ namespace WecomPS.Cmdlets
             if (stream != null)
             {
                 // The final frame must go out even if Ctrl+C comes now: it has its own bound, not the stop token.
-                TryRun(() => Output(Await(stream.FinishAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token))), _streamTarget);
+                TryRun(() => Output(Await(stream.FinishAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30))
+                    .Token))), _streamTarget);
                 if (stream.Incomplete != null) WriteWecomError(stream.Incomplete, _streamTarget);
             }
             base.EndProcessing();
@@ -127,8 +135,8 @@ namespace WecomPS.Cmdlets
         protected override void OnPipelineEnded() => FinishStreamLeftOpen();
 
         /// <summary>
-        /// Ctrl+C or a failure upstream: close the stream so no bubble is left spinning. Bounded, and nothing is written
-        /// to the pipeline from here (this may run on another thread).
+        /// Ctrl+C or a failure upstream: close the stream so no bubble is left spinning. Bounded, and nothing is
+        /// written to the pipeline from here (this may run on another thread).
         /// </summary>
         private void FinishStreamLeftOpen()
         {
@@ -139,15 +147,18 @@ namespace WecomPS.Cmdlets
                 try
                 {
                     if (!stream.FinishAsync(cts.Token).Wait(TimeSpan.FromSeconds(6)))
-                        stream.Session.Log.Warning("The stream reply could not be finished within 5 s after the pipeline stopped.");
+                        stream.Session.Log.Warning("The stream reply could not be finished within 5 s after the "
+                            + "pipeline stopped.");
                 }
                 catch (Exception e)
                 {
-                    stream.Session.Log.Warning("The stream reply could not be finished after the pipeline stopped: " + (e.InnerException ?? e).Message);
+                    stream.Session.Log.Warning("The stream reply could not be finished after the pipeline stopped: "
+                        + (e.InnerException ?? e).Message);
                 }
             }
         }
 
-        private static string Describe(WecomMessage m) => "message " + m.MsgId + " from " + m.UserId + " in " + m.ChatId;
+        private static string Describe(WecomMessage m) => "message " + m.MsgId + " from " + m.UserId + " in "
+            + m.ChatId;
     }
 }

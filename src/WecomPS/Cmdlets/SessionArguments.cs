@@ -18,7 +18,8 @@ namespace WecomPS.Cmdlets
             if (value is string name)
             {
                 var session = SessionStore.Get(name);
-                if (session == null) throw new ArgumentTransformationMetadataException("There is no WeCom session named '" + name + "'. Get-WecomSession lists them.");
+                if (session == null) throw new ArgumentTransformationMetadataException(
+                    "There is no WeCom session named '" + name + "'. Get-WecomSession lists them.");
                 return session;
             }
             return value;
@@ -27,11 +28,14 @@ namespace WecomPS.Cmdlets
 
     public sealed class SessionNameCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+            string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var prefix = CompletionQuoting.Unquote(wordToComplete);
-            foreach (var s in SessionStore.All.Where(s => s.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
-                yield return new CompletionResult(Quote(s.Name), s.Name, CompletionResultType.ParameterValue, s.BotId + " (" + s.State + ")");
+            foreach (var s in SessionStore.All.Where(s => s.Name.StartsWith(prefix,
+                StringComparison.OrdinalIgnoreCase)))
+                yield return new CompletionResult(Quote(s.Name), s.Name, CompletionResultType.ParameterValue, s.BotId
+                    + " (" + s.State + ")");
         }
 
         internal static string Quote(string s) => CompletionQuoting.Quote(s);
@@ -104,10 +108,12 @@ namespace WecomPS.Cmdlets
         private static bool IsDoubleQuote(char c) => c == '"' || (c >= '\u201C' && c <= '\u201E');
     }
 
-    /// <summary>Completes -ChatId from the conversations the session has seen, newest first, with the last sender.</summary>
+    /// <summary>Completes -ChatId from the conversations the session has seen, newest first, with the last
+    /// sender.</summary>
     public sealed class ChatIdCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+            string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var prefix = CompletionQuoting.Unquote(wordToComplete);
             WecomSession session = null;
@@ -122,8 +128,10 @@ namespace WecomPS.Cmdlets
                 .Where(c => c.ChatId.StartsWith(prefix, StringComparison.Ordinal))
                 .OrderByDescending(c => c.LastSeen)
                 .GroupBy(c => c.ChatId).Select(g => g.First())
-                .Select(c => new CompletionResult(SessionNameCompleter.Quote(c.ChatId), c.ChatId, CompletionResultType.ParameterValue,
-                    c.ChatType + " chat, last sender " + c.LastUserId + " at " + c.LastSeen.ToString("yyyy-MM-dd HH:mm:ss")))
+                .Select(c => new CompletionResult(SessionNameCompleter.Quote(c.ChatId), c.ChatId,
+                    CompletionResultType.ParameterValue,
+                    c.ChatType + " chat, last sender " + c.LastUserId + " at "
+                        + c.LastSeen.ToString("yyyy-MM-dd HH:mm:ss")))
                 .ToList();
         }
     }

@@ -59,7 +59,8 @@ namespace WecomPS.Cmdlets
             }
         }
 
-        /// <summary>Waits for <paramref name="task"/>, pumping output; Ctrl+C ends the wait with PipelineStoppedException.</summary>
+        /// <summary>Waits for <paramref name="task"/>, pumping output; Ctrl+C ends the wait with
+        /// PipelineStoppedException.</summary>
         protected T Await<T>(Task<T> task)
         {
             task.ContinueWith(_ => Wake(), TaskContinuationOptions.ExecuteSynchronously);
@@ -73,9 +74,11 @@ namespace WecomPS.Cmdlets
             return task.GetAwaiter().GetResult();
         }
 
-        protected void Await(Task task) => Await(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskContinuationOptions.ExecuteSynchronously));
+        protected void Await(Task task) => Await(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; },
+            TaskContinuationOptions.ExecuteSynchronously));
 
-        /// <summary>Sleeps until something is posted, <paramref name="wakeUp"/> fires, or the timeout passes. False on Ctrl+C.</summary>
+        /// <summary>Sleeps until something is posted, <paramref name="wakeUp"/> fires, or the timeout passes. False on
+        /// Ctrl+C.</summary>
         protected bool WaitForWork(TimeSpan timeout)
         {
             if (timeout < TimeSpan.Zero) timeout = TimeSpan.Zero;
@@ -94,7 +97,8 @@ namespace WecomPS.Cmdlets
 
         // ------------------------------------------------------------ errors
 
-        protected ErrorRecord ErrorFor(Exception e, object target, string fallbackId = ErrorIds.Error, ErrorCategory fallbackCategory = ErrorCategory.NotSpecified)
+        protected ErrorRecord ErrorFor(Exception e, object target, string fallbackId = ErrorIds.Error,
+            ErrorCategory fallbackCategory = ErrorCategory.NotSpecified)
         {
             if (e is AggregateException agg && agg.InnerExceptions.Count == 1) e = agg.InnerException;
             if (e is WecomException w) return new ErrorRecord(w, w.ErrorId, w.Category, target);
@@ -125,11 +129,13 @@ namespace WecomPS.Cmdlets
         // ------------------------------------------------------------ preferences
 
         protected bool IsSwitchOn(string name) =>
-            MyInvocation.BoundParameters.TryGetValue(name, out var v) && (v is SwitchParameter s ? s.IsPresent : v is bool b && b);
+            MyInvocation.BoundParameters.TryGetValue(name, out var v)
+                && (v is SwitchParameter s ? s.IsPresent : v is bool b && b);
 
         private bool PreferenceOn(string variable)
         {
-            try { return GetVariableValue(variable) is ActionPreference p && p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore; }
+            try { return GetVariableValue(variable) is ActionPreference p && p != ActionPreference.SilentlyContinue
+                && p != ActionPreference.Ignore; }
             catch { return false; }
         }
 
@@ -145,7 +151,8 @@ namespace WecomPS.Cmdlets
     {
         private IDisposable _logAttachment;
 
-        /// <summary>The session to use (an object from Connect-WecomBot -PassThru / Get-WecomSession, or a session name). Default: the last connected session.</summary>
+        /// <summary>The session to use (an object from Connect-WecomBot -PassThru / Get-WecomSession, or a session
+        /// name). Default: the last connected session.</summary>
         [Parameter]
         [SessionTransformation]
         [ArgumentCompleter(typeof(SessionNameCompleter))]
@@ -173,7 +180,8 @@ namespace WecomPS.Cmdlets
             _logAttachment = null;
         }
 
-        /// <summary>Called by the engine when the pipeline ends, also after Ctrl+C or an error: the session stops feeding this cmdlet.</summary>
+        /// <summary>Called by the engine when the pipeline ends, also after Ctrl+C or an error: the session stops
+        /// feeding this cmdlet.</summary>
         public void Dispose()
         {
             try { OnPipelineEnded(); }
@@ -185,8 +193,8 @@ namespace WecomPS.Cmdlets
         }
 
         /// <summary>
-        /// Last chance to finish work when the pipeline ends without EndProcessing (Ctrl+C, an error upstream). The engine
-        /// does not call StopProcessing on every command in every case, but it always disposes them.
+        /// Last chance to finish work when the pipeline ends without EndProcessing (Ctrl+C, an error upstream). The
+        /// engine does not call StopProcessing on every command in every case, but it always disposes them.
         /// </summary>
         protected virtual void OnPipelineEnded() { }
     }

@@ -17,7 +17,8 @@ namespace WecomPS.Media
     {
         private const int PadBlock = 32;
 
-        /// <summary>Decodes an aeskey leniently (URL-safe alphabet and missing padding accepted, as Node's decoder does).</summary>
+        /// <summary>Decodes an aeskey leniently (URL-safe alphabet and missing padding accepted, as Node's decoder
+        /// does).</summary>
         public static byte[] DecodeKey(string aesKey)
         {
             if (string.IsNullOrWhiteSpace(aesKey)) throw KeyError("the message has no aes key");
@@ -30,7 +31,8 @@ namespace WecomPS.Media
             return key;
         }
 
-        /// <summary>Decrypts <paramref name="cipher"/> into <paramref name="plain"/>; returns the plaintext length.</summary>
+        /// <summary>Decrypts <paramref name="cipher"/> into <paramref name="plain"/>; returns the plaintext
+        /// length.</summary>
         public static async Task<long> DecryptAsync(Stream cipher, Stream plain, byte[] key, CancellationToken ct)
         {
             using (var aes = Aes.Create())
@@ -45,12 +47,14 @@ namespace WecomPS.Media
                 {
                     var input = new byte[64 * 1024];
                     var output = new byte[input.Length + PadBlock];
-                    var tail = new byte[PadBlock];       // the last plaintext bytes, held back until we know the padding
+                    // the last plaintext bytes, held back until we know the padding
+                    var tail = new byte[PadBlock];
                     int tailCount = 0, pending = 0;      // pending: ciphertext bytes not yet a whole AES block
                     long cipherLength = 0, written = 0;
                     while (true)
                     {
-                        int n = await cipher.ReadAsync(input, pending, input.Length - pending, ct).ConfigureAwait(false);
+                        int n = await cipher.ReadAsync(input, pending, input.Length - pending, ct)
+                            .ConfigureAwait(false);
                         if (n == 0) break;
                         cipherLength += n;
                         int available = pending + n;
@@ -61,26 +65,32 @@ namespace WecomPS.Media
                         Buffer.BlockCopy(tail, 0, output, 0, tailCount);
                         int total = tailCount + produced;
                         int release = Math.Max(0, total - PadBlock);
-                        if (release > 0) { await plain.WriteAsync(output, 0, release, ct).ConfigureAwait(false); written += release; }
+                        if (release > 0) { await plain.WriteAsync(output, 0, release, ct)
+                            .ConfigureAwait(false); written += release; }
                         tailCount = total - release;
                         Buffer.BlockCopy(output, release, tail, 0, tailCount);
                         pending = available - whole;
                         if (pending > 0) Buffer.BlockCopy(input, whole, input, 0, pending);
                     }
                     if (cipherLength == 0 || pending != 0)
-                        throw DataError(ErrorIds.MediaCorrupt, "the encrypted media is " + cipherLength + " bytes, not a whole number of AES blocks (truncated or not encrypted)");
+                        throw DataError(ErrorIds.MediaCorrupt, "the encrypted media is " + cipherLength
+                            + " bytes, not a whole number of AES blocks (truncated or not encrypted)");
                     int pad = tail[tailCount - 1];
                     if (pad < 1 || pad > PadBlock || pad > tailCount)
-                        throw DataError(ErrorIds.MediaBadPadding, "the padding is invalid (wrong aes key, or corrupted media)");
+                        throw DataError(ErrorIds.MediaBadPadding,
+                            "the padding is invalid (wrong aes key, or corrupted media)");
                     for (int i = tailCount - pad; i < tailCount; i++)
-                        if (tail[i] != pad) throw DataError(ErrorIds.MediaBadPadding, "the padding is inconsistent (wrong aes key, or corrupted media)");
+                        if (tail[i] != pad) throw DataError(ErrorIds.MediaBadPadding,
+                            "the padding is inconsistent (wrong aes key, or corrupted media)");
                     await plain.WriteAsync(tail, 0, tailCount - pad, ct).ConfigureAwait(false);
                     return written + tailCount - pad;
                 }
             }
         }
 
-        private static WecomException KeyError(string why) => new WecomException(ErrorIds.MediaBadKey, ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
-        private static WecomException DataError(string id, string why) => new WecomException(id, ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
+        private static WecomException KeyError(string why) => new WecomException(ErrorIds.MediaBadKey,
+            ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
+        private static WecomException DataError(string id, string why) => new WecomException(id,
+            ErrorCategory.InvalidData, "Cannot decrypt the media: " + why + ".");
     }
 }

@@ -13,7 +13,8 @@ using WecomPS.Session;
 
 namespace WecomPS.Media
 {
-    /// <summary>One encrypted media reference of an inbound message: a message's own media, a mixed item, or a quote's.</summary>
+    /// <summary>One encrypted media reference of an inbound message: a message's own media, a mixed item, or a
+    /// quote's.</summary>
     public sealed class MediaReference
     {
         public string MsgType { get; set; }
@@ -107,7 +108,8 @@ namespace WecomPS.Media
             CancellationToken ct)
         {
             if (string.IsNullOrEmpty(media.Url))
-                throw new WecomException(ErrorIds.MediaNoUrl, ErrorCategory.InvalidArgument, "The " + media.MsgType + " has no media URL.");
+                throw new WecomException(ErrorIds.MediaNoUrl, ErrorCategory.InvalidArgument, "The " + media.MsgType
+                    + " has no media URL.");
             var key = MediaDecryptor.DecodeKey(media.AesKey);
             Directory.CreateDirectory(destination);
             _log?.Verbose("GET " + FrameRedactor.RedactUrl(media.Url));
@@ -128,7 +130,8 @@ namespace WecomPS.Media
             }
             catch (HttpRequestException e) when (!ct.IsCancellationRequested)
             {
-                throw new WecomException(ErrorIds.MediaDownloadFailed, ErrorCategory.ConnectionError, "The media download failed: " + e.Message, e);
+                throw new WecomException(ErrorIds.MediaDownloadFailed, ErrorCategory.ConnectionError,
+                    "The media download failed: " + e.Message, e);
             }
 
             using (response)
@@ -139,12 +142,16 @@ namespace WecomPS.Media
                 if (!response.IsSuccessStatusCode)
                 {
                     bool expired = code == 403 || code == 404 || code == 410;
-                    throw new WecomException(expired ? ErrorIds.MediaExpired : ErrorIds.MediaDownloadFailed, expired ? ErrorCategory.ResourceUnavailable : ErrorCategory.ConnectionError,
-                        "The media download was refused with HTTP " + code + (expired ? ": media URLs are valid for about 5 minutes after the message arrived; save media soon after receiving it." : "."));
+                    throw new WecomException(expired ? ErrorIds.MediaExpired : ErrorIds.MediaDownloadFailed,
+                        expired ? ErrorCategory.ResourceUnavailable : ErrorCategory.ConnectionError,
+                        "The media download was refused with HTTP " + code
+                            + (expired ? ": media URLs are valid for about 5 minutes after the message arrived; "
+                                + "save media soon after receiving it." : "."));
                 }
                 long? declared = response.Content.Headers.ContentLength;
                 if (declared > MaxDownloadBytes) throw TooLarge("its Content-Length is " + declared + " bytes");
-                string serverName = FileNameFrom(response.Content.Headers.ContentDisposition?.ToString() ?? TryHeader(response, "Content-Disposition"));
+                string serverName = FileNameFrom(response.Content.Headers.ContentDisposition?.ToString()
+                    ?? TryHeader(response, "Content-Disposition"));
                 var temp = Path.Combine(destination, "." + Guid.NewGuid().ToString("n") + ".wecom-partial");
                 try
                 {
@@ -160,7 +167,8 @@ namespace WecomPS.Media
                         file.Position = 0;
                         headCount = file.Read(head, 0, head.Length);
                     }
-                    var fallback = media.NameHint + (SafeFileName.SniffExtension(head, headCount) ?? DefaultExtension(media.MsgType));
+                    var fallback = media.NameHint + (SafeFileName.SniffExtension(head, headCount)
+                        ?? DefaultExtension(media.MsgType));
                     var name = SafeFileName.Clean(serverName ?? media.FileName, fallback);
                     var final = SafeFileName.PathIn(destination, name, overwrite);
                     if (overwrite && File.Exists(final)) File.Delete(final);
@@ -233,9 +241,11 @@ namespace WecomPS.Media
         }
 
         private static string TryHeader(HttpResponseMessage r, string name) =>
-            r.Content.Headers.TryGetValues(name, out var v) || r.Headers.TryGetValues(name, out v) ? v.FirstOrDefault() : null;
+            r.Content.Headers.TryGetValues(name, out var v)
+                || r.Headers.TryGetValues(name, out v) ? v.FirstOrDefault() : null;
 
-        private static string DefaultExtension(string msgType) => msgType == "image" ? ".jpg" : msgType == "video" ? ".mp4" : ".bin";
+        private static string DefaultExtension(string msgType) => msgType == "image" ? ".jpg" : msgType == "video"
+            ? ".mp4" : ".bin";
 
         /// <summary>
         /// The file name of a Content-Disposition value: <c>filename*=UTF-8''…</c> (percent-decoded) first, then
@@ -244,9 +254,11 @@ namespace WecomPS.Media
         public static string FileNameFrom(string contentDisposition)
         {
             if (string.IsNullOrEmpty(contentDisposition)) return null;
-            var m = System.Text.RegularExpressions.Regex.Match(contentDisposition, @"filename\*\s*=\s*(?:UTF-8|utf-8)?'[^']*'([^;]+)");
+            var m = System.Text.RegularExpressions.Regex.Match(contentDisposition,
+                @"filename\*\s*=\s*(?:UTF-8|utf-8)?'[^']*'([^;]+)");
             if (m.Success) return PercentDecode(m.Groups[1].Value.Trim().Trim('"'));
-            m = System.Text.RegularExpressions.Regex.Match(contentDisposition, @"filename\s*=\s*(?:""([^""]*)""|([^;]+))");
+            m = System.Text.RegularExpressions.Regex.Match(contentDisposition,
+                @"filename\s*=\s*(?:""([^""]*)""|([^;]+))");
             if (m.Success) return PercentDecode((m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).Trim());
             return null;
         }

@@ -38,7 +38,8 @@ namespace WecomPS.Media
             }
         }
 
-        /// <summary>The type a file's extension implies: png/jpg/gif image, amr voice, mp4 video, anything else file.</summary>
+        /// <summary>The type a file's extension implies: png/jpg/gif image, amr voice, mp4 video, anything else
+        /// file.</summary>
         public static string TypeFromExtension(string path)
         {
             var ext = Path.GetExtension(path)?.ToLowerInvariant();
@@ -53,24 +54,30 @@ namespace WecomPS.Media
         public static void Validate(FileInfo file, string mediaType)
         {
             if (!file.Exists)
-                throw new WecomException(ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, "File not found: " + file.FullName);
+                throw new WecomException(ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, "File not found: "
+                    + file.FullName);
             long size = file.Length;
             if (size == 0)
-                throw new WecomException(ErrorIds.FileEmpty, ErrorCategory.InvalidData, "The file is empty: " + file.FullName + ". WeCom does not accept empty files.");
+                throw new WecomException(ErrorIds.FileEmpty, ErrorCategory.InvalidData, "The file is empty: "
+                    + file.FullName + ". WeCom does not accept empty files.");
             if (size < MinSize)
-                throw new WecomException(ErrorIds.FileTooSmall, ErrorCategory.InvalidData, "The file is " + size + " bytes: WeCom accepts files of at least " + MinSize + " bytes (" + file.FullName + ").");
+                throw new WecomException(ErrorIds.FileTooSmall, ErrorCategory.InvalidData, "The file is " + size
+                    + " bytes: WeCom accepts files of at least " + MinSize + " bytes (" + file.FullName + ").");
             var formats = Formats(mediaType);
             var ext = file.Extension.ToLowerInvariant();
             if (formats != null && !formats.Contains(ext))
                 throw new WecomException(ErrorIds.UnsupportedFormat, ErrorCategory.InvalidArgument,
-                    "WeCom takes " + mediaType + " only as " + string.Join("/", formats.Select(f => f.TrimStart('.'))) + "; '" + file.Name + "' is not. Send it with -MediaType file.");
+                    "WeCom takes " + mediaType + " only as " + string.Join("/", formats.Select(f => f.TrimStart('.')))
+                        + "; '" + file.Name + "' is not. Send it with -MediaType file.");
             long max = MaxSize(mediaType);
             if (size > max)
                 throw new WecomException(ErrorIds.FileTooLarge, ErrorCategory.LimitsExceeded,
                     "'" + file.Name + "' is " + Mb(size) + ": over the " + Mb(max) + " limit for " + mediaType + "." +
-                    (mediaType != "file" && size <= MaxSize("file") ? " Send it with -MediaType file (up to 20 MB)." : ""));
+                    (mediaType != "file" && size <= MaxSize("file") ? " Send it with -MediaType file (up to 20 MB)."
+                        : ""));
             if (ChunkCount(size) > MaxChunks)
-                throw new WecomException(ErrorIds.FileTooLarge, ErrorCategory.LimitsExceeded, "'" + file.Name + "' needs more than " + MaxChunks + " chunks.");
+                throw new WecomException(ErrorIds.FileTooLarge, ErrorCategory.LimitsExceeded, "'" + file.Name
+                    + "' needs more than " + MaxChunks + " chunks.");
         }
 
         private static string Mb(long bytes) => (bytes / (double)MB).ToString("0.##") + " MB";

@@ -23,7 +23,8 @@ namespace WecomPS.Media
         public int Chunks { get; internal set; }
         public string Md5 { get; internal set; }
         public TimeSpan Elapsed { get; internal set; }
-        /// <summary>When the media_id was made: the server's created_at, or the local clock if that is earlier.</summary>
+        /// <summary>When the media_id was made: the server's created_at, or the local clock if that is
+        /// earlier.</summary>
         public DateTimeOffset UploadedAt { get; internal set; }
         public double MBps => Elapsed.TotalSeconds > 0 ? Size / 1048576.0 / Elapsed.TotalSeconds : 0;
         public override string ToString() => MediaType + " " + FileName + " -> " + MediaId;
@@ -51,7 +52,8 @@ namespace WecomPS.Media
         /// <summary>Chunk tasks started and not yet ended (0 whenever an upload has returned or thrown).</summary>
         internal int ChunksRunning => Volatile.Read(ref _chunksRunning);
 
-        public async Task<UploadedMedia> UploadAsync(string path, string mediaType, string fileName, CancellationToken ct)
+        public async Task<UploadedMedia> UploadAsync(string path, string mediaType, string fileName,
+            CancellationToken ct)
         {
             var file = new FileInfo(path);
             MediaLimits.Validate(file, mediaType);
@@ -78,15 +80,18 @@ namespace WecomPS.Media
                         UploadedAt = createdAt.HasValue && createdAt.Value < now ? createdAt.Value : now,
                     };
                 }
-                catch (WecomCommandException e) when (round == 0 && _session.Reconnects != reconnectsAtStart && e.ErrCode != WecomErrorCodes.SystemError)
+                catch (WecomCommandException e) when (round == 0 && _session.Reconnects != reconnectsAtStart
+                    && e.ErrCode != WecomErrorCodes.SystemError)
                 {
-                    _session.Log.Verbose("Upload " + uploadId + " was refused after a reconnect (errcode " + e.ErrCode + "); starting again from init.");
+                    _session.Log.Verbose("Upload " + uploadId + " was refused after a reconnect (errcode " + e.ErrCode
+                        + "); starting again from init.");
                     Progress?.Invoke(0, size);
                 }
             }
         }
 
-        private async Task<string> InitAsync(string mediaType, string fileName, long size, int chunks, string md5, CancellationToken ct)
+        private async Task<string> InitAsync(string mediaType, string fileName, long size, int chunks, string md5,
+            CancellationToken ct)
         {
             var ack = await _session.SendCommandAsync(new CommandRequest
             {
@@ -103,7 +108,9 @@ namespace WecomPS.Media
             }, ct).ConfigureAwait(false);
             var uploadId = ack.HasBody ? Json.Str(ack.Body, "upload_id") : null;
             if (string.IsNullOrEmpty(uploadId))
-                throw new WecomException(ErrorIds.UploadFailed, System.Management.Automation.ErrorCategory.InvalidResult, "The upload init ack carried no upload_id.");
+                throw new WecomException(ErrorIds.UploadFailed,
+                    System.Management.Automation.ErrorCategory.InvalidResult,
+                        "The upload init ack carried no upload_id.");
             return uploadId;
         }
 
@@ -119,7 +126,9 @@ namespace WecomPS.Media
             }, ct).ConfigureAwait(false);
             var mediaId = ack.HasBody ? Json.Str(ack.Body, "media_id") : null;
             if (string.IsNullOrEmpty(mediaId))
-                throw new WecomException(ErrorIds.UploadFailed, System.Management.Automation.ErrorCategory.InvalidResult, "The upload finish ack carried no media_id.");
+                throw new WecomException(ErrorIds.UploadFailed,
+                    System.Management.Automation.ErrorCategory.InvalidResult,
+                        "The upload finish ack carried no media_id.");
             // created_at: a string or a number (docs/protocol.md §6).
             return (mediaId, Json.UnixTime(ack.Body, "created_at"));
         }
@@ -139,7 +148,8 @@ namespace WecomPS.Media
             Exception firstFailure = null;
             var running = new List<Task>(chunks);
             using (var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess))
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+                FileOptions.RandomAccess))
             {
                 try
                 {
@@ -202,7 +212,8 @@ namespace WecomPS.Media
             }
         }
 
-        private async Task SendChunkAsync(FileStream stream, string uploadId, int index, int length, Action onSystemError, CancellationToken ct)
+        private async Task SendChunkAsync(FileStream stream, string uploadId, int index, int length,
+            Action onSystemError, CancellationToken ct)
         {
             byte[] data = FramePools.Large.Rent(length);
             try
@@ -226,7 +237,8 @@ namespace WecomPS.Media
                         {
                             Cmd = WecomCommands.UploadChunk,
                             Idempotent = true,
-                            Describe = "upload " + uploadId + " chunk " + index + (attempt > 1 ? " (attempt " + attempt + ")" : ""),
+                            Describe = "upload " + uploadId + " chunk " + index + (attempt > 1 ? " (attempt " + attempt
+                                + ")" : ""),
                             SizeHint = length / 3 * 4 + 256,
                             WriteBody = w =>
                             {
@@ -241,7 +253,8 @@ namespace WecomPS.Media
                     {
                         if (e is WecomCommandException c && c.ErrCode == WecomErrorCodes.SystemError) onSystemError();
                         var delay = TimeSpan.FromMilliseconds(250 * (1 << (attempt - 1)));
-                        _session.Log.Verbose("Chunk " + index + " of upload " + uploadId + " failed (" + e.Message + "); retrying in " + delay.TotalSeconds + " s.");
+                        _session.Log.Verbose("Chunk " + index + " of upload " + uploadId + " failed (" + e.Message
+                            + "); retrying in " + delay.TotalSeconds + " s.");
                         await Task.Delay(delay, ct).ConfigureAwait(false);
                     }
                 }
@@ -250,13 +263,15 @@ namespace WecomPS.Media
         }
 
         private static bool IsTransient(WecomException e) =>
-            (e is WecomCommandException c && (c.ErrCode == WecomErrorCodes.SystemError || c.ErrCode == 45009 || c.ErrCode == 45033)) ||
+            (e is WecomCommandException c && (c.ErrCode == WecomErrorCodes.SystemError || c.ErrCode == 45009
+                || c.ErrCode == 45033)) ||
             e.ErrorId == ErrorIds.AckTimeout;
 
         internal static string Md5Hex(string path)
         {
             using (var md5 = MD5.Create())
-            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
+                FileOptions.SequentialScan))
             {
                 var hash = md5.ComputeHash(fs);
                 var sb = new StringBuilder(32);

@@ -21,7 +21,8 @@ namespace WecomPS.Media
                 case MediaMessage media:
                     refs.Add(new MediaReference
                     {
-                        MsgType = m.MsgType, Url = media.Url, AesKey = media.AesKey, FileName = media.FileName, NameHint = hint,
+                        MsgType = m.MsgType, Url = media.Url, AesKey = media.AesKey, FileName = media.FileName,
+                            NameHint = hint,
                     });
                     break;
                 case WecomPS.Message.Mixed mixed:
@@ -33,7 +34,8 @@ namespace WecomPS.Media
             if (includeQuote && m.Quote != null)
             {
                 if (m.Quote.Url != null)
-                    refs.Add(new MediaReference { MsgType = m.Quote.MsgType, Url = m.Quote.Url, AesKey = m.Quote.AesKey, NameHint = "quote_" + hint });
+                    refs.Add(new MediaReference { MsgType = m.Quote.MsgType, Url = m.Quote.Url,
+                        AesKey = m.Quote.AesKey, NameHint = "quote_" + hint });
                 int q = 0;
                 foreach (var item in (m.Quote.Items ?? new MixedItem[0]).Where(i => i.Url != null))
                     refs.Add(Item(item, "quote_" + item.MsgType + "_" + SafeHint(m) + "_" + (++q)));

@@ -34,18 +34,21 @@ namespace WecomPS.Media
             {
                 var ext = Path.GetExtension(cleaned);
                 var baseName = Path.GetFileNameWithoutExtension(cleaned);
-                if (baseName.Length <= 1 || ext.Length > 16) { cleaned = cleaned.Substring(0, cleaned.Length - 1); continue; }
+                if (baseName.Length <= 1 || ext.Length > 16) { cleaned = cleaned.Substring(0,
+                    cleaned.Length - 1); continue; }
                 cleaned = baseName.Substring(0, baseName.Length - 1) + ext;
             }
             return cleaned;
         }
 
-        /// <summary>The full path for <paramref name="name"/> in <paramref name="folder"/>; "name (1).ext" etc. when taken and not <paramref name="overwrite"/>.</summary>
+        /// <summary>The full path for <paramref name="name"/> in <paramref name="folder"/>; "name (1).ext" etc. when
+        /// taken and not <paramref name="overwrite"/>.</summary>
         public static string PathIn(string folder, string name, bool overwrite)
         {
             var root = Path.GetFullPath(folder);
             var candidate = Path.GetFullPath(Path.Combine(root, name));
-            var rootWithSep = root.EndsWith(Path.DirectorySeparatorChar.ToString()) ? root : root + Path.DirectorySeparatorChar;
+            var rootWithSep = root.EndsWith(Path.DirectorySeparatorChar.ToString()) ? root : root
+                + Path.DirectorySeparatorChar;
             if (!candidate.StartsWith(rootWithSep, StringComparison.Ordinal))
                 throw new InvalidOperationException("The file name escapes the destination folder.");
             if (overwrite || !File.Exists(candidate)) return candidate;
@@ -58,7 +61,8 @@ namespace WecomPS.Media
             }
         }
 
-        /// <summary>Extension from the first bytes of a file: png, jpg, gif, mp4, amr, pdf, zip; null when unknown.</summary>
+        /// <summary>Extension from the first bytes of a file: png, jpg, gif, mp4, amr, pdf, zip; null when
+        /// unknown.</summary>
         public static string SniffExtension(byte[] head, int count)
         {
             bool Starts(params byte[] sig) => count >= sig.Length && sig.Select((b, i) => head[i] == b).All(x => x);

@@ -6,11 +6,13 @@ using WecomPS.Protocol;
 
 namespace WecomPS.Messages
 {
-    /// <summary>Turns a callback frame into its typed message or event. Tolerant: unknown types still come out.</summary>
+    /// <summary>Turns a callback frame into its typed message or event. Tolerant: unknown types still come
+    /// out.</summary>
     public static class MessageParser
     {
         public static bool IsCallback(string cmd) =>
-            cmd == WecomCommands.MessageCallback || cmd == WecomCommands.EventCallback || cmd == WecomCommands.LegacyCallback;
+            cmd == WecomCommands.MessageCallback || cmd == WecomCommands.EventCallback
+                || cmd == WecomCommands.LegacyCallback;
 
         public static WecomMessage Parse(InboundFrame frame, DateTimeOffset receivedAt)
         {
@@ -18,7 +20,8 @@ namespace WecomPS.Messages
             if (body.ValueKind != JsonValueKind.Object) throw new FormatException("callback without a body object");
 
             string msgType = Json.Str(body, "msgtype");
-            bool isEvent = frame.Cmd == WecomCommands.EventCallback || msgType == "event" || Json.Find(body, "event").ValueKind == JsonValueKind.Object;
+            bool isEvent = frame.Cmd == WecomCommands.EventCallback || msgType == "event"
+                || Json.Find(body, "event").ValueKind == JsonValueKind.Object;
             WecomMessage m = isEvent ? ParseEvent(body) : ParseMessage(body, msgType);
 
             m.Cmd = frame.Cmd;
@@ -37,7 +40,8 @@ namespace WecomPS.Messages
             m.CreateTime = Json.UnixTime(body, "create_time") ?? Json.UnixTime(body, "created_at");
             m.ReceivedAt = receivedAt;
             m.Body = body;
-            if (body.TryGetProperty("quote", out var quote) && quote.ValueKind == JsonValueKind.Object) m.Quote = ParseQuote(quote);
+            if (body.TryGetProperty("quote", out var quote)
+                && quote.ValueKind == JsonValueKind.Object) m.Quote = ParseQuote(quote);
             return m;
         }
 
@@ -116,7 +120,8 @@ namespace WecomPS.Messages
         {
             var type = Json.Str(quote, "msgtype");
             var inner = Json.Find(quote, type ?? "");
-            var q = new QuotedMessage { MsgType = type, Content = Json.Str(inner, "content"), Url = Json.Str(inner, "url"), AesKey = Json.Str(inner, "aeskey") };
+            var q = new QuotedMessage { MsgType = type, Content = Json.Str(inner, "content"), Url = Json.Str(inner,
+                "url"), AesKey = Json.Str(inner, "aeskey") };
             if (type == "mixed") { var items = ParseItems(inner); q.Items = items; q.Content = JoinText(items); }
             return q;
         }
@@ -139,14 +144,16 @@ namespace WecomPS.Messages
                         CardType = Json.Str(payload, "card_type") ?? Json.Str(ev, "card_type"),
                         EventKey = Json.Str(payload, "event_key") ?? Json.Str(ev, "event_key"),
                         TaskId = Json.Str(payload, "task_id") ?? Json.Str(ev, "task_id"),
-                        SelectedItems = ParseSelections(payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("selected_items", out _) ? payload : ev),
+                        SelectedItems = ParseSelections(payload.ValueKind == JsonValueKind.Object
+                            && payload.TryGetProperty("selected_items", out _) ? payload : ev),
                     };
                     break;
                 case "feedback_event":
                     var reasons = new List<int>();
                     var list = Json.Find(payload, "inaccurate_reason_list");
                     if (list.ValueKind == JsonValueKind.Array)
-                        foreach (var r in list.EnumerateArray()) { var v = Json.ReadInt(r); if (v.HasValue) reasons.Add(v.Value); }
+                        foreach (var r in list.EnumerateArray()) { var v =
+                            Json.ReadInt(r); if (v.HasValue) reasons.Add(v.Value); }
                     var typeEl = Json.Find(payload, "type");
                     e = new WecomPS.Event.Feedback
                     {
@@ -173,7 +180,8 @@ namespace WecomPS.Messages
                 var ids = new List<string>();
                 var opts = Json.Find(s, "option_ids.option_id");
                 if (opts.ValueKind == JsonValueKind.Array)
-                    foreach (var o in opts.EnumerateArray()) if (o.ValueKind == JsonValueKind.String) ids.Add(o.GetString());
+                    foreach (var o in opts.EnumerateArray()) if (o.ValueKind == JsonValueKind.String) ids.Add(
+                        o.GetString());
                 result.Add(new CardSelection { QuestionKey = Json.Str(s, "question_key"), OptionIds = ids });
             }
             return result;

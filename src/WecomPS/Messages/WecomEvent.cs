@@ -25,7 +25,9 @@ namespace WecomPS.Event
 
     // One class per eventtype. Their full names are the stable PSTypeNames (WecomPS.Event.EnterChat, ...).
 
-    /// <summary>The user opened the single chat: answer within 5 s with a welcome (Send-WecomMessage -ReplyTo).</summary>
+    /// <summary>
+    /// The user opened the single chat: answer within 5 s with a welcome (Send-WecomMessage -ReplyTo).
+    /// </summary>
     public sealed class EnterChat : WecomEvent { }
 
     /// <summary>A click on a template card: update the card within 5 s (Send-WecomCard -UpdateFor).</summary>
@@ -43,7 +45,8 @@ namespace WecomPS.Event
         public string FeedbackId { get; internal set; }
         /// <summary>1 accurate (thumbs up), 2 inaccurate, 3 withdrawn.</summary>
         public int? FeedbackType { get; internal set; }
-        public string FeedbackKind => FeedbackType == 1 ? "Accurate" : FeedbackType == 2 ? "Inaccurate" : FeedbackType == 3 ? "Withdrawn" : null;
+        public string FeedbackKind =>
+            FeedbackType == 1 ? "Accurate" : FeedbackType == 2 ? "Inaccurate" : FeedbackType == 3 ? "Withdrawn" : null;
         public string FeedbackContent { get; internal set; }
         public IReadOnlyList<int> InaccurateReasons { get; internal set; } = new int[0];
     }

@@ -15,7 +15,8 @@ namespace WecomPS.Messages
         public string MsgType { get; internal set; }
         /// <summary>single or group.</summary>
         public string ChatType { get; internal set; }
-        /// <summary>The group's chatid, or the sender's userid in a single chat: a proactive send to it reaches the conversation.</summary>
+        /// <summary>The group's chatid, or the sender's userid in a single chat: a proactive send to it reaches the
+        /// conversation.</summary>
         public string ChatId { get; internal set; }
         public string UserId { get; internal set; }
         /// <summary>Text of text and voice messages, joined text of mixed ones; null for media.</summary>
@@ -32,7 +33,8 @@ namespace WecomPS.Messages
         /// <summary>The name of the session that received it.</summary>
         public string SessionName { get; internal set; }
         /// <summary>The callback's <c>body</c> as JSON text (aes keys included: treat it as sensitive).</summary>
-        public string RawBody => _rawBody ?? (_rawBody = Body.ValueKind == JsonValueKind.Undefined ? null : Body.GetRawText());
+        public string RawBody => _rawBody ?? (_rawBody = Body.ValueKind == JsonValueKind.Undefined ? null
+            : Body.GetRawText());
         private string _rawBody;
 
         /// <summary>The parsed body (a private copy): RawBody is made from it only when someone asks.</summary>
@@ -61,7 +63,8 @@ namespace WecomPS.Messages
         /// <summary>A file name when the server sends one (not documented); else null.</summary>
         public string FileName { get; internal set; }
         public long? FileSize { get; internal set; }
-        public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (FileName ?? Protocol.FrameRedactor.RedactUrl(Url));
+        public override string ToString() => "[" + MsgType + "] " + UserId + "@" + ChatId + ": " + (FileName
+            ?? Protocol.FrameRedactor.RedactUrl(Url));
     }
 
     public sealed class MixedItem
@@ -94,7 +97,8 @@ namespace WecomPS.Message
 
     public sealed class Text : WecomMessage { }
 
-    /// <summary>Speech, already transcribed by WeCom: <see cref="WecomMessage.Content"/>; there is no media URL.</summary>
+    /// <summary>Speech, already transcribed by WeCom: <see cref="WecomMessage.Content"/>; there is no media
+    /// URL.</summary>
     public sealed class Voice : WecomMessage { }
 
     public sealed class Image : MediaMessage { }
@@ -107,7 +111,8 @@ namespace WecomPS.Message
     public sealed class Mixed : WecomMessage
     {
         public IReadOnlyList<MixedItem> Items { get; internal set; } = Array.Empty<MixedItem>();
-        public IEnumerable<MixedItem> Images { get { foreach (var i in Items) if (i.MsgType == "image") yield return i; } }
+        public IEnumerable<MixedItem> Images { get { foreach (var i in Items) if (
+            i.MsgType == "image") yield return i; } }
     }
 
     /// <summary>A msgtype this module does not know yet: still delivered, with its raw body.</summary>

@@ -41,7 +41,8 @@ namespace WecomPS.Protocol
             {
                 int len, width;
                 char c = text[i];
-                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { len = 2; width = 4; }
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i
+                    + 1])) { len = 2; width = 4; }
                 else { len = 1; width = c < 0x80 ? 1 : c < 0x800 ? 2 : 3; }
                 if (bytes + width > maxBytes) break;
                 bytes += width; i += len;

@@ -61,7 +61,8 @@ namespace WecomPS.Protocol
         private const ulong Ones = 0x0101010101010101UL;
         private const ulong Highs = 0x8080808080808080UL;
 
-        /// <summary>True when some byte in [start, end) is below 0x20 (8 bytes per step: (x - 0x20..) &amp; ~x &amp; 0x80..).</summary>
+        /// <summary>True when some byte in [start, end) is below 0x20 (8 bytes per step: (x - 0x20..) &amp; ~x &amp;
+        /// 0x80..).</summary>
         private static bool HasControlByte(byte[] src, int start, int end)
         {
             int i = start;

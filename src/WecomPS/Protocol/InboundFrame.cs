@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace WecomPS.Protocol
 {
-    /// <summary>One frame from the server: an ack (no <c>cmd</c>, has <c>errcode</c>) or a push (has <c>cmd</c>).</summary>
+    /// <summary>One frame from the server: an ack (no <c>cmd</c>, has <c>errcode</c>) or a push (has
+    /// <c>cmd</c>).</summary>
     public sealed class InboundFrame
     {
         public string Cmd { get; private set; }
@@ -15,11 +16,13 @@ namespace WecomPS.Protocol
         public JsonElement Body { get; private set; }
         public int ByteLength { get; private set; }
 
-        /// <summary>An ack is a frame without a command that echoes a req_id (a <c>cmd:"pong"</c> is tolerated too).</summary>
+        /// <summary>An ack is a frame without a command that echoes a req_id (a <c>cmd:"pong"</c> is tolerated
+        /// too).</summary>
         public bool IsAck => ReqId != null && (Cmd == null || Cmd == "pong") && ErrCode.HasValue;
         public bool HasBody => Body.ValueKind == JsonValueKind.Object;
 
-        /// <summary>Parses a frame; throws <see cref="FormatException"/> with a short reason when it is not a frame.</summary>
+        /// <summary>Parses a frame; throws <see cref="FormatException"/> with a short reason when it is not a
+        /// frame.</summary>
         /// <remarks>
         /// One pass of a <see cref="Utf8JsonReader"/> over the received bytes: the envelope's fields are read as they
         /// come, only <c>body</c> becomes a <see cref="JsonElement"/> (its own small document, no copy of the whole
@@ -54,7 +57,8 @@ namespace WecomPS.Protocol
             if (!frame.ErrCode.HasValue && frame.Cmd == null && frame.Body.ValueKind == JsonValueKind.Object &&
                 frame.Body.TryGetProperty("errcode", out var bodyErr))
                 frame.ErrCode = Json.ReadInt(bodyErr);
-            if (frame.Cmd == null && frame.ReqId == null) throw new FormatException("the frame has neither cmd nor headers.req_id");
+            if (frame.Cmd == null && frame.ReqId == null) throw new FormatException(
+                "the frame has neither cmd nor headers.req_id");
             return frame;
         }
 
@@ -127,7 +131,8 @@ namespace WecomPS.Protocol
             {
                 case JsonTokenType.Number:
                     if (reader.TryGetInt32(out var i)) return i;
-                    return reader.TryGetDouble(out var d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : (int?)null;
+                    return reader.TryGetDouble(out var d) && d >= int.MinValue
+                        && d <= int.MaxValue ? (int)d : (int?)null;
                 case JsonTokenType.String:
                     var text = StringOrNull(ref reader, ref undecodable);
                     return int.TryParse(text, System.Globalization.NumberStyles.Integer,

@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace WecomPS.Protocol
 {
-    /// <summary>Lenient readers: field types vary between server versions (docs/protocol.md §4: create_time as string or number).</summary>
+    /// <summary>Lenient readers: field types vary between server versions (docs/protocol.md §4: create_time as string
+    /// or number).</summary>
     internal static class Json
     {
         public static int? ReadInt(JsonElement e)
@@ -15,7 +16,8 @@ namespace WecomPS.Protocol
                     if (e.TryGetInt32(out var i)) return i;
                     // 1.5, 1e3: whole part when it fits; anything out of range is no value, never a wrapped one.
                     return e.TryGetDouble(out var d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : (int?)null;
-                case JsonValueKind.String: return int.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
+                case JsonValueKind.String: return int.TryParse(e.GetString(), NumberStyles.Integer,
+                    CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
                 default: return null;
             }
         }
@@ -27,12 +29,14 @@ namespace WecomPS.Protocol
                 case JsonValueKind.Number:
                     if (e.TryGetInt64(out var i)) return i;
                     return e.TryGetDouble(out var d) && d >= -9.2e18 && d <= 9.2e18 ? (long)d : (long?)null;
-                case JsonValueKind.String: return long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
+                case JsonValueKind.String: return long.TryParse(e.GetString(), NumberStyles.Integer,
+                    CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
                 default: return null;
             }
         }
 
-        /// <summary>Reads a string at a dotted path (<c>"from.userid"</c>); numbers are returned as their text.</summary>
+        /// <summary>Reads a string at a dotted path (<c>"from.userid"</c>); numbers are returned as their
+        /// text.</summary>
         public static string Str(JsonElement e, string path)
         {
             var found = Find(e, path);

@@ -30,9 +30,12 @@ namespace WecomPS.Protocol
             Cmd = cmd; ReqId = reqId; _buffer = buffer; _sensitive = sensitive;
         }
 
-        /// <param name="writeBody">Writes the members of <c>body</c> (the object itself is opened and closed here); null = no body.</param>
-        /// <param name="sensitive">The frame holds a secret: its bytes are wiped before the buffer goes back to the pool.</param>
-        public static OutboundFrame Create(string cmd, string reqId, Action<Utf8JsonWriter> writeBody, int sizeHint = 512, bool sensitive = false)
+        /// <param name="writeBody">Writes the members of <c>body</c> (the object itself is opened and closed here);
+        /// null = no body.</param>
+        /// <param name="sensitive">The frame holds a secret: its bytes are wiped before the buffer goes back to the
+        /// pool.</param>
+        public static OutboundFrame Create(string cmd, string reqId, Action<Utf8JsonWriter> writeBody,
+            int sizeHint = 512, bool sensitive = false)
         {
             var buffer = new PooledBufferWriter(sizeHint);
             using (var w = new Utf8JsonWriter(buffer, WriterOptions))
@@ -67,7 +70,8 @@ namespace WecomPS.Protocol
         public void Dispose()
         {
             var write = _pendingWrite;
-            if (write != null && !write.IsCompleted) write.ContinueWith(_ => Release(), System.Threading.Tasks.TaskScheduler.Default);
+            if (write != null && !write.IsCompleted) write.ContinueWith(_ => Release(),
+                System.Threading.Tasks.TaskScheduler.Default);
             else Release();
         }
 

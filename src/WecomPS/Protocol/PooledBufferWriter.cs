@@ -3,7 +3,8 @@ using System.Buffers;
 
 namespace WecomPS.Protocol
 {
-    /// <summary>An <see cref="IBufferWriter{T}"/> over pooled arrays: frames are written once and sent from here.</summary>
+    /// <summary>An <see cref="IBufferWriter{T}"/> over pooled arrays: frames are written once and sent from
+    /// here.</summary>
     public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     {
         private readonly ArrayPool<byte> _pool;
@@ -46,15 +47,16 @@ namespace WecomPS.Protocol
     }
 
     /// <summary>
-    /// Where frame buffers come from. Small frames use the shared pool. Upload chunk frames (~700 KB) and chunk data use
-    /// a bounded pool of their own: the shared pool keeps per-thread copies of big arrays, which made a 20 MB upload
-    /// hold several MB more than its window of 4 chunks needs.
+    /// Where frame buffers come from. Small frames use the shared pool. Upload chunk frames (~700 KB) and chunk data
+    /// use a bounded pool of their own: the shared pool keeps per-thread copies of big arrays, which made a 20 MB
+    /// upload hold several MB more than its window of 4 chunks needs.
     /// </summary>
     public static class FramePools
     {
         private const int LargeThreshold = 64 * 1024;
 
-        /// <summary>At most 8 arrays per size class, up to 2 MiB: a window of 4 chunks plus their frames fits.</summary>
+        /// <summary>At most 8 arrays per size class, up to 2 MiB: a window of 4 chunks plus their frames
+        /// fits.</summary>
         public static readonly ArrayPool<byte> Large = ArrayPool<byte>.Create(2 * 1024 * 1024, 8);
 
         public static ArrayPool<byte> For(int size) => size > LargeThreshold ? Large : ArrayPool<byte>.Shared;

@@ -17,7 +17,8 @@ namespace WecomPS.Protocol
     /// </summary>
     public sealed class TemplateCardBody
     {
-        public static readonly string[] CardTypes = { "text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction" };
+        public static readonly string[] CardTypes = { "text_notice", "news_notice", "button_interaction",
+            "vote_interaction", "multiple_interaction" };
         private static readonly Regex TaskIdPattern = new Regex(@"^[0-9A-Za-z_\-@]+$");
 
         public JsonElement Json { get; }
@@ -43,7 +44,8 @@ namespace WecomPS.Protocol
                     using (var doc = JsonDocument.Parse(ms.ToArray())) json = doc.RootElement.Clone();
                 }
             }
-            if (json.ValueKind != JsonValueKind.Object) throw Invalid("The card must be an object (a hashtable, a PSCustomObject or a JSON object).");
+            if (json.ValueKind != JsonValueKind.Object) throw Invalid(
+                "The card must be an object (a hashtable, a PSCustomObject or a JSON object).");
             var result = new TemplateCardBody(json);
             result.Validate();
             return result;
@@ -59,35 +61,42 @@ namespace WecomPS.Protocol
                 p.WriteTo(w);
             }
             if (defaultTaskId != null && TaskId == null) w.WriteString("task_id", defaultTaskId);
-            if (feedbackId != null) { w.WriteStartObject("feedback"); w.WriteString("id", feedbackId); w.WriteEndObject(); }
+            if (feedbackId != null) { w.WriteStartObject("feedback"); w.WriteString("id",
+                feedbackId); w.WriteEndObject(); }
             w.WriteEndObject();
         }
 
         private void Validate()
         {
             var type = CardType;
-            if (type == null) throw Invalid("The card has no 'card_type'. Use one of: " + string.Join(", ", CardTypes) + ".");
-            if (!CardTypes.Contains(type)) throw Invalid("Unknown card_type '" + type + "'. Use one of: " + string.Join(", ", CardTypes) + ".");
-            bool Has(string path) => Protocol.Json.Find(Json, path).ValueKind != JsonValueKind.Undefined && Protocol.Json.Find(Json, path).ValueKind != JsonValueKind.Null;
+            if (type == null) throw Invalid("The card has no 'card_type'. Use one of: " + string.Join(", ", CardTypes)
+                + ".");
+            if (!CardTypes.Contains(type)) throw Invalid("Unknown card_type '" + type + "'. Use one of: "
+                + string.Join(", ", CardTypes) + ".");
+            bool Has(string path) => Protocol.Json.Find(Json, path).ValueKind != JsonValueKind.Undefined
+                && Protocol.Json.Find(Json, path).ValueKind != JsonValueKind.Null;
             void Require(string path) { if (!Has(path)) throw Invalid("A " + type + " card needs '" + path + "'."); }
             void Count(string path, int min, int max)
             {
                 var e = Protocol.Json.Find(Json, path);
                 if (e.ValueKind == JsonValueKind.Undefined) return;
                 int n = e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : -1;
-                if (n < min || n > max) throw Invalid("'" + path + "' of a " + type + " card must be a list of " + min + " to " + max + " items" + (n >= 0 ? "; it has " + n : "") + ".");
+                if (n < min || n > max) throw Invalid("'" + path + "' of a " + type + " card must be a list of " + min
+                    + " to " + max + " items" + (n >= 0 ? "; it has " + n : "") + ".");
             }
 
             switch (type)
             {
                 case "text_notice":
                     Require("card_action");
-                    if (!Has("main_title.title") && !Has("sub_title_text")) throw Invalid("A text_notice card needs 'main_title.title' or 'sub_title_text'.");
+                    if (!Has("main_title.title") && !Has("sub_title_text")) throw Invalid(
+                        "A text_notice card needs 'main_title.title' or 'sub_title_text'.");
                     if (Has("action_menu")) Require("task_id");
                     break;
                 case "news_notice":
                     Require("main_title"); Require("card_action");
-                    if (!Has("card_image") && !Has("image_text_area")) throw Invalid("A news_notice card needs 'card_image' or 'image_text_area'.");
+                    if (!Has("card_image") && !Has("image_text_area")) throw Invalid(
+                        "A news_notice card needs 'card_image' or 'image_text_area'.");
                     Count("vertical_content_list", 0, 4);
                     break;
                 case "button_interaction":
@@ -98,8 +107,10 @@ namespace WecomPS.Protocol
                     {
                         if (Protocol.Json.Str(b, "text") == null) throw Invalid("button_list[" + i + "] needs 'text'.");
                         var key = Protocol.Json.Str(b, "key");
-                        if (key == null) throw Invalid("button_list[" + i + "] needs 'key' (it comes back as EventKey).");
-                        if (Encoding.UTF8.GetByteCount(key) > 1024) throw Invalid("button_list[" + i + "].key is over 1024 bytes.");
+                        if (key == null) throw Invalid("button_list[" + i
+                            + "] needs 'key' (it comes back as EventKey).");
+                        if (Encoding.UTF8.GetByteCount(key) > 1024) throw Invalid("button_list[" + i
+                            + "].key is over 1024 bytes.");
                         i++;
                     }
                     break;
@@ -116,7 +127,8 @@ namespace WecomPS.Protocol
                     {
                         var opts = Protocol.Json.Find(sel, "option_list");
                         int n = opts.ValueKind == JsonValueKind.Array ? opts.GetArrayLength() : 0;
-                        if (n < 1 || n > 10) throw Invalid("select_list[" + s + "].option_list must have 1 to 10 options.");
+                        if (n < 1 || n > 10) throw Invalid("select_list[" + s
+                            + "].option_list must have 1 to 10 options.");
                         s++;
                     }
                     break;
@@ -129,7 +141,8 @@ namespace WecomPS.Protocol
             if (Has("action_menu")) Count("action_menu.action_list", 1, 3);
         }
 
-        private static WecomException Invalid(string message) => new WecomException(ErrorIds.InvalidCard, ErrorCategory.InvalidArgument, message);
+        private static WecomException Invalid(string message) => new WecomException(ErrorIds.InvalidCard,
+            ErrorCategory.InvalidArgument, message);
 
         /// <summary>Writes a PowerShell value (hashtable, PSCustomObject, array, scalar) as JSON.</summary>
         private static void WriteValue(Utf8JsonWriter w, object value, int depth)

@@ -18,7 +18,8 @@ namespace WecomPS.Session
         public Task Track(Task task)
         {
             lock (_running) _running.Add(task);
-            task.ContinueWith(t => { lock (_running) _running.Remove(t); }, TaskContinuationOptions.ExecuteSynchronously);
+            task.ContinueWith(t => { lock (_running) _running.Remove(t); },
+                TaskContinuationOptions.ExecuteSynchronously);
             return task;
         }
 

@@ -2,7 +2,8 @@ using System;
 
 namespace WecomPS.Session
 {
-    /// <summary>Reconnect delays: exponential backoff with full jitter (a pure function; the caller owns the random).</summary>
+    /// <summary>Reconnect delays: exponential backoff with full jitter (a pure function; the caller owns the
+    /// random).</summary>
     public static class Backoff
     {
         /// <summary>
@@ -12,7 +13,8 @@ namespace WecomPS.Session
         public static TimeSpan Delay(int attempt, TimeSpan baseDelay, TimeSpan max, double random01)
         {
             if (attempt <= 0) return TimeSpan.Zero;
-            double ceiling = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30)));
+            double ceiling = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2,
+                Math.Min(attempt - 1, 30)));
             return TimeSpan.FromMilliseconds(random01 * ceiling);
         }
     }

@@ -6,10 +6,12 @@ using WecomPS.Protocol;
 
 namespace WecomPS.Session
 {
-    /// <summary>Template cards: proactive sends, replies, welcome cards and updates of a clicked card (docs/protocol.md §5).</summary>
+    /// <summary>Template cards: proactive sends, replies, welcome cards and updates of a clicked card
+    /// (docs/protocol.md §5).</summary>
     public static class CardSender
     {
-        public static async Task<WecomSendResult> SendAsync(WecomSession session, string chatId, int? chatType, TemplateCardBody card, string feedbackId, CancellationToken ct)
+        public static async Task<WecomSendResult> SendAsync(WecomSession session, string chatId, int? chatType,
+            TemplateCardBody card, string feedbackId, CancellationToken ct)
         {
             var ack = await session.SendCommandAsync(new CommandRequest
             {
@@ -33,14 +35,16 @@ namespace WecomPS.Session
         /// the welcome of an enter_chat event, or a reply. Options that the chosen command cannot carry are refused
         /// before anything is sent: -UserId only narrows an update, -Feedback cannot go on an update.
         /// </summary>
-        public static Task<WecomSendResult> AnswerAsync(WecomSession session, WecomMessage message, TemplateCardBody card, string feedbackId,
+        public static Task<WecomSendResult> AnswerAsync(WecomSession session, WecomMessage message,
+            TemplateCardBody card, string feedbackId,
             string[] userIds, CancellationToken ct)
         {
             if (message is WecomPS.Event.TemplateCard clicked)
             {
                 if (feedbackId != null)
                     throw new WecomException(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
-                        "-Feedback cannot go on a card update (aibot_respond_update_msg has no feedback); it applies to new cards only.");
+                        "-Feedback cannot go on a card update (aibot_respond_update_msg has no feedback); it "
+                            + "applies to new cards only.");
                 return UpdateAsync(session, clicked, card, userIds, ct);
             }
             if (userIds != null && userIds.Length > 0)
@@ -51,15 +55,18 @@ namespace WecomPS.Session
         }
 
         /// <summary>A card as the reply to a message, or as the welcome of an enter_chat event.</summary>
-        public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo, TemplateCardBody card, string feedbackId, CancellationToken ct)
+        public static Task<WecomSendResult> ReplyAsync(WecomSession session, WecomMessage replyTo,
+            TemplateCardBody card, string feedbackId, CancellationToken ct)
         {
             bool welcome = replyTo is WecomPS.Event.EnterChat;
-            if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card", ErrorIds.WelcomeWindowPassed);
+            if (welcome) MessageSender.CheckWindow(replyTo, MessageSender.WelcomeWindow, "welcome card",
+                ErrorIds.WelcomeWindowPassed);
             else MessageSender.EnsureReplyable(replyTo);
             return SendReplyCardAsync(session, replyTo, card, feedbackId, welcome, ct);
         }
 
-        private static async Task<WecomSendResult> SendReplyCardAsync(WecomSession session, WecomMessage replyTo, TemplateCardBody card,
+        private static async Task<WecomSendResult> SendReplyCardAsync(WecomSession session, WecomMessage replyTo,
+            TemplateCardBody card,
             string feedbackId, bool welcome, CancellationToken ct)
         {
             string cmd = welcome ? WecomCommands.RespondWelcome : WecomCommands.RespondMessage;
@@ -80,14 +87,18 @@ namespace WecomPS.Session
             return Result(cmd, ack.ReqId, replyTo.ChatId);
         }
 
-        /// <summary>aibot_respond_update_msg: replaces the card the user clicked, within 5 seconds of the event.</summary>
-        public static Task<WecomSendResult> UpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked, TemplateCardBody card, string[] userIds, CancellationToken ct)
+        /// <summary>aibot_respond_update_msg: replaces the card the user clicked, within 5 seconds of the
+        /// event.</summary>
+        public static Task<WecomSendResult> UpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked,
+            TemplateCardBody card, string[] userIds, CancellationToken ct)
         {
-            MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update", ErrorIds.CardUpdateWindowPassed);
+            MessageSender.CheckWindow(clicked, MessageSender.UpdateWindow, "card update",
+                ErrorIds.CardUpdateWindowPassed);
             return SendUpdateAsync(session, clicked, card, userIds, ct);
         }
 
-        private static async Task<WecomSendResult> SendUpdateAsync(WecomSession session, WecomPS.Event.TemplateCard clicked,
+        private static async Task<WecomSendResult> SendUpdateAsync(WecomSession session,
+            WecomPS.Event.TemplateCard clicked,
             TemplateCardBody card, string[] userIds, CancellationToken ct)
         {
             try
@@ -114,10 +125,12 @@ namespace WecomPS.Session
                 }, ct).ConfigureAwait(false);
                 return Result(WecomCommands.RespondUpdate, ack.ReqId, clicked.ChatId);
             }
-            catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired || e.ErrCode == WecomErrorCodes.InvalidReqId)
+            catch (WecomCommandException e) when (e.ErrCode == WecomErrorCodes.ReplyExpired
+                || e.ErrCode == WecomErrorCodes.InvalidReqId)
             {
                 throw new WecomException(ErrorIds.CardUpdateWindowPassed, ErrorCategory.OperationStopped,
-                    "The card update was refused (errcode " + e.ErrCode + "): a card can be updated only within 5 seconds of the click.", e);
+                    "The card update was refused (errcode " + e.ErrCode
+                        + "): a card can be updated only within 5 seconds of the click.", e);
             }
         }
 

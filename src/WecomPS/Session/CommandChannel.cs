@@ -35,7 +35,8 @@ namespace WecomPS.Session
         public async Task<InboundFrame> SendAsync(CommandRequest request, CancellationToken ct)
         {
             if (request.Lane == null) return await SendUnorderedAsync(request, ct).ConfigureAwait(false);
-            // Replies under one req_id go strictly one after another, each after the previous ack (docs/protocol.md §10.4).
+            // Replies under one req_id go strictly one after another, each after the previous ack
+            // (docs/protocol.md §10.4).
             using (await _lanes.AcquireAsync(request.Lane, ct).ConfigureAwait(false))
                 return await SendUnorderedAsync(request, ct).ConfigureAwait(false);
         }
@@ -52,15 +53,18 @@ namespace WecomPS.Session
             {
                 while (true)
                 {
-                    var conn = await _session.WaitForConnectionAsync(deadline, budget, request.Cmd, ct).ConfigureAwait(false);
+                    var conn = await _session.WaitForConnectionAsync(deadline, budget, request.Cmd, ct)
+                        .ConfigureAwait(false);
                     using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, _session.Lifetime))
                     {
                         var left = deadline - DateTime.UtcNow;
                         attempt.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
                         if (_log.VerboseEnabled)
-                            _log.Verbose("-> " + request.Cmd + " " + reqId + (request.Describe != null ? " " + request.Describe : "")
+                            _log.Verbose("-> " + request.Cmd + " " + reqId + (request.Describe != null ? " "
+                                + request.Describe : "")
                                 + " (" + frame.Length + " bytes)");
-                        if (_log.DebugEnabled && request.Cmd != WecomCommands.UploadChunk) _log.Debug("-> " + frame.ToRedactedString());
+                        if (_log.DebugEnabled && request.Cmd != WecomCommands.UploadChunk) _log.Debug("-> "
+                            + frame.ToRedactedString());
                         InboundFrame ack;
                         try
                         {
@@ -70,7 +74,8 @@ namespace WecomPS.Session
                         {
                             if (request.Idempotent || lost.NothingWritten)
                             {
-                                _log.Verbose(request.Cmd + " " + reqId + ": connection lost (" + lost.Message + "); sending again when connected.");
+                                _log.Verbose(request.Cmd + " " + reqId + ": connection lost (" + lost.Message
+                                    + "); sending again when connected.");
                                 continue;
                             }
                             throw new WecomDeliveryUnknownException(request.Cmd, reqId, lost.Message, lost);
@@ -79,7 +84,8 @@ namespace WecomPS.Session
                         {
                             if (_session.Lifetime.IsCancellationRequested) throw _session.Unavailable();
                             throw new WecomException(ErrorIds.AckTimeout, ErrorCategory.OperationTimeout,
-                                request.Cmd + " " + reqId + " got no ack within " + budget.TotalSeconds + " s: delivery is unknown.");
+                                request.Cmd + " " + reqId + " got no ack within " + budget.TotalSeconds
+                                    + " s: delivery is unknown.");
                         }
                         if (_log.VerboseEnabled)
                             _log.Verbose("<- ack " + reqId + " errcode " + ack.ErrCode
@@ -100,7 +106,8 @@ namespace WecomPS.Session
         }
 
         /// <summary>Writes one frame and waits for its ack on <paramref name="conn"/>.</summary>
-        public async Task<InboundFrame> ExchangeAsync(WebSocketConnection conn, OutboundFrame frame, CancellationToken ct)
+        public async Task<InboundFrame> ExchangeAsync(WebSocketConnection conn, OutboundFrame frame,
+            CancellationToken ct)
         {
             var entry = Pending.Register(frame.ReqId, frame.Cmd, conn.Generation);
             try
@@ -113,10 +120,13 @@ namespace WecomPS.Session
                 {
                     await WhenDoneOrCancelled(write, ct).ConfigureAwait(false);
                 }
-                catch (ConnectionLostException lost) when (lost.NothingWritten) { throw new ConnectionLostException(NotWritten, nothingWritten: true); }
-                catch (ConnectionLostException) { throw; }   // closed during the write: whether the server got it is unknown
+                catch (ConnectionLostException lost) when (lost.NothingWritten) { throw new ConnectionLostException(
+                    NotWritten, nothingWritten: true); }
+                // closed during the write: whether the server got it is unknown
+                catch (ConnectionLostException) { throw; }
                 catch (OperationCanceledException) { frame.HoldUntil(write); throw; }
-                catch (Exception e) { throw new ConnectionLostException("the send failed: " + Innermost(e).Message, e); }
+                catch (Exception e) { throw new ConnectionLostException("the send failed: "
+                    + Innermost(e).Message, e); }
                 await WhenDoneOrCancelled(entry.Ack.Task, ct).ConfigureAwait(false);
                 return await entry.Ack.Task.ConfigureAwait(false);
             }
@@ -126,7 +136,8 @@ namespace WecomPS.Session
             }
         }
 
-        /// <summary>Awaits <paramref name="task"/>, or throws OperationCanceledException as soon as <paramref name="ct"/> fires.</summary>
+        /// <summary>Awaits <paramref name="task"/>, or throws OperationCanceledException as soon as <paramref
+        /// name="ct"/> fires.</summary>
         private static async Task WhenDoneOrCancelled(Task task, CancellationToken ct)
         {
             if (!task.IsCompleted && ct.CanBeCanceled)
@@ -136,7 +147,8 @@ namespace WecomPS.Session
                 {
                     if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
                     {
-                        _ = task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+                        _ = task.ContinueWith(t => _ = t.Exception,
+                            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
                         throw new OperationCanceledException(ct);
                     }
                 }
@@ -153,7 +165,8 @@ namespace WecomPS.Session
                 if (wait <= TimeSpan.Zero) return;
                 if (!told)
                 {
-                    _log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to " + conversation
+                    _log.Verbose("Pacing: waiting " + wait.TotalSeconds.ToString("0.0") + " s before the next send to "
+                        + conversation
                         + " (limit " + _options.SendsPerMinute + "/min, " + _options.SendsPerHour + "/h).");
                     told = true;
                 }

@@ -9,7 +9,8 @@ namespace WecomPS.Session
     /// </summary>
     public sealed class ConversationPacer
     {
-        private readonly Dictionary<string, Queue<DateTime>> _history = new Dictionary<string, Queue<DateTime>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Queue<DateTime>> _history = new Dictionary<string,
+            Queue<DateTime>>(StringComparer.Ordinal);
         private readonly Func<DateTime> _clock;
         private readonly int _maxConversations;
         public int PerMinute { get; set; }
@@ -24,7 +25,8 @@ namespace WecomPS.Session
         /// <summary>Conversations with a send in the last hour (the only ones pacing needs to remember).</summary>
         public int Count { get { lock (_history) return _history.Count; } }
 
-        /// <summary>Reserves a slot: returns zero when the send may go now (and records it), else how long to wait.</summary>
+        /// <summary>Reserves a slot: returns zero when the send may go now (and records it), else how long to
+        /// wait.</summary>
         public TimeSpan TryReserve(string conversation)
         {
             if (string.IsNullOrEmpty(conversation) || (PerMinute <= 0 && PerHour <= 0)) return TimeSpan.Zero;
@@ -42,7 +44,8 @@ namespace WecomPS.Session
                 if (PerMinute > 0)
                 {
                     int inLastMinute = 0; DateTime oldestInMinute = now;
-                    foreach (var t in q) if (now - t < TimeSpan.FromMinutes(1)) { if (inLastMinute == 0) oldestInMinute = t; inLastMinute++; }
+                    foreach (var t in q) if (now - t < TimeSpan.FromMinutes(1)) { if (
+                        inLastMinute == 0) oldestInMinute = t; inLastMinute++; }
                     if (inLastMinute >= PerMinute)
                     {
                         // The (inLastMinute - PerMinute + 1)-th oldest send in the minute must age out first.

@@ -29,7 +29,8 @@ namespace WecomPS.Session
         /// <summary>Any frame from the server proves the link is alive. Called by the reader for every frame.</summary>
         public void Touch() => Interlocked.Exchange(ref _lastFrameTicks, DateTime.UtcNow.Ticks);
 
-        public TimeSpan SinceLastFrame => TimeSpan.FromTicks(DateTime.UtcNow.Ticks - Interlocked.Read(ref _lastFrameTicks));
+        public TimeSpan SinceLastFrame => TimeSpan.FromTicks(DateTime.UtcNow.Ticks - Interlocked.Read(
+            ref _lastFrameTicks));
 
         /// <summary>
         /// Runs until stopped. <paramref name="live"/> says whether the session is connected on this connection (no

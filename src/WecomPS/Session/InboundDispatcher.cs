@@ -26,7 +26,8 @@ namespace WecomPS.Session
             PendingRequests pending, Action<WecomMessage> received)
         {
             _sessionName = sessionName; _log = log; _inbox = inbox; _pending = pending; _received = received;
-            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow, options.UtcClock, options.DedupMaxIds);
+            _recentIds = new RecentIds(options.DedupCapacity, options.DedupWindow, options.UtcClock,
+                options.DedupMaxIds);
             _chats = new KnownChats(options.KnownChatsCapacity);
         }
 
@@ -48,7 +49,8 @@ namespace WecomPS.Session
         public void Oversized(long size, int cap)
         {
             Interlocked.Increment(ref _framesSkipped);
-            _log.Verbose("Skipped a frame of " + size + " bytes: larger than MaxInboundFrameBytes (" + cap + " bytes); it was not kept.");
+            _log.Verbose("Skipped a frame of " + size + " bytes: larger than MaxInboundFrameBytes (" + cap
+                + " bytes); it was not kept.");
         }
 
         /// <summary>Counts a frame that was not delivered and says why in a Verbose line.</summary>
@@ -96,7 +98,8 @@ namespace WecomPS.Session
             if (!_recentIds.TryAccept(message.MsgId, message.ReceivedAt.UtcDateTime))
             {
                 Interlocked.Increment(ref _duplicatesDropped);
-                _log.Verbose("<- " + message.Cmd + " msgid " + message.MsgId + " was already delivered: duplicate dropped.");
+                _log.Verbose("<- " + message.Cmd + " msgid " + message.MsgId
+                    + " was already delivered: duplicate dropped.");
                 return;
             }
             Interlocked.Increment(ref _messagesReceived);
@@ -104,12 +107,14 @@ namespace WecomPS.Session
                 _chats.Seen(new ChatInfo(message.ChatId, message.ChatType, message.UserId, message.ReceivedAt));
             if (_log.VerboseEnabled)
                 _log.Verbose("<- " + message.Cmd + " " + message.ReqId + " "
-                    + (message is WecomEvent ev ? "event " + ev.EventType : message.MsgType) + " msgid " + message.MsgId);
+                    + (message is WecomEvent ev ? "event " + ev.EventType : message.MsgType) + " msgid "
+                        + message.MsgId);
             _inbox.Add(message);
             _received(message);
         }
 
-        /// <summary>A short redacted excerpt of a frame for Verbose: secrets, aes keys and URL signatures masked.</summary>
+        /// <summary>A short redacted excerpt of a frame for Verbose: secrets, aes keys and URL signatures
+        /// masked.</summary>
         private static string Excerpt(ArraySegment<byte> utf8)
         {
             try { return FrameRedactor.Redact(utf8, 160); }

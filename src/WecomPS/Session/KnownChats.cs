@@ -25,7 +25,8 @@ namespace WecomPS.Session
                 if (_chats.Count <= Capacity) return;
                 // Evict a tenth at once so that a full table does not sort on every message.
                 int excess = _chats.Count - Capacity + Math.Max(1, Capacity / 10);
-                foreach (var old in _chats.Values.OrderBy(c => c.LastSeen).Take(excess).ToList()) _chats.Remove(old.ChatId);
+                foreach (var old in _chats.Values.OrderBy(c => c.LastSeen).Take(excess)
+                    .ToList()) _chats.Remove(old.ChatId);
             }
         }
 

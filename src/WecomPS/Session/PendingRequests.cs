@@ -11,13 +11,15 @@ namespace WecomPS.Session
     /// </summary>
     internal sealed class PendingRequests
     {
-        private readonly ConcurrentDictionary<string, Entry> _entries = new ConcurrentDictionary<string, Entry>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Entry> _entries = new ConcurrentDictionary<string,
+            Entry>(StringComparer.Ordinal);
 
         internal sealed class Entry
         {
             public string Cmd;
             public int Generation;
-            public readonly TaskCompletionSource<InboundFrame> Ack = new TaskCompletionSource<InboundFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+            public readonly TaskCompletionSource<InboundFrame> Ack =
+                new TaskCompletionSource<InboundFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         public int Count => _entries.Count;
@@ -25,7 +27,8 @@ namespace WecomPS.Session
         public Entry Register(string reqId, string cmd, int generation)
         {
             var e = new Entry { Cmd = cmd, Generation = generation };
-            if (!_entries.TryAdd(reqId, e)) throw new InvalidOperationException("A command with req_id " + reqId + " is already waiting for its ack.");
+            if (!_entries.TryAdd(reqId, e)) throw new InvalidOperationException("A command with req_id " + reqId
+                + " is already waiting for its ack.");
             return e;
         }
 
@@ -35,7 +38,8 @@ namespace WecomPS.Session
                 .Remove(new System.Collections.Generic.KeyValuePair<string, Entry>(reqId, entry));
         }
 
-        /// <summary>Completes the command waiting for this ack; false for an ack nobody waits for (late or unknown).</summary>
+        /// <summary>Completes the command waiting for this ack; false for an ack nobody waits for (late or
+        /// unknown).</summary>
         public bool Complete(InboundFrame ack)
         {
             if (ack.ReqId == null || !_entries.TryRemove(ack.ReqId, out var e)) return false;
@@ -43,7 +47,8 @@ namespace WecomPS.Session
             return true;
         }
 
-        /// <summary>Fails every command sent on <paramref name="generation"/> (or all, when null): its connection is gone.</summary>
+        /// <summary>Fails every command sent on <paramref name="generation"/> (or all, when null): its connection is
+        /// gone.</summary>
         public void FailGeneration(int? generation, Func<Entry, string, Exception> error)
         {
             foreach (var kv in _entries)

@@ -86,8 +86,7 @@ namespace WecomPS
 
         /// <summary>
         /// Sends the first frame (finish:false) and returns the open reply once the server acknowledged it. The reply
-        /// is
-        /// registered with the session from before the frame goes out, so closing the session finishes it.
+        /// is registered with the session from before the frame goes out, so closing the session finishes it.
         /// Cancelled (Ctrl+C) while waiting: the reply is finished in the background, bounded.
         /// </summary>
         internal static async Task<Reply> StartAsync(WecomSession session, WecomMessage replyTo, string content,

@@ -5,9 +5,9 @@ namespace WecomPS.Session
 {
     /// <summary>
     /// The msgids accepted recently: at least the last <c>capacity</c> ids, and every id younger than <c>window</c>
-    /// (the server redelivers; docs/protocol.md §4.1), but never more than <c>maxIds</c>: past that bound the oldest id is
-    /// forgotten even inside the window, so a flood cannot grow the table without limit. Redeliveries are dropped
-    /// so scripts never dedup themselves.
+    /// (the server redelivers; docs/protocol.md §4.1), but never more than <c>maxIds</c>: past that bound the
+    /// oldest id is forgotten even inside the window, so a flood cannot grow the table without limit. Redeliveries
+    /// are dropped so scripts never dedup themselves.
     /// </summary>
     public sealed class RecentIds
     {

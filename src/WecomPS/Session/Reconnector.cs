@@ -58,7 +58,8 @@ namespace WecomPS.Session
             if (!connected.IsOpen) _session.ConnectionLost(connected, "the connection closed right after subscribing");
         }
 
-        /// <summary>Attempts with backoff until one subscribes (returns its connection) or the session stops (null).</summary>
+        /// <summary>Attempts with backoff until one subscribes (returns its connection) or the session stops
+        /// (null).</summary>
         private async Task<WebSocketConnection> ConnectAgainAsync()
         {
             int attempt = 0, authFailures = 0;
@@ -97,7 +98,8 @@ namespace WecomPS.Session
                 }
                 catch (Exception e) when (!_session.Lifetime.IsCancellationRequested)
                 {
-                    // Anything else (refused socket, timeout, a transient errcode on subscribe) is retried with backoff.
+                    // Anything else (refused socket, timeout, a transient errcode on subscribe) is retried with
+                    // backoff.
                     log.Verbose("Reconnect attempt " + attempt + " failed: " + e.Message);
                     _session.LastError = e.Message;
                 }

@@ -4,7 +4,8 @@ using System.Threading.Tasks;
 
 namespace WecomPS.Session
 {
-    /// <summary>Runs posted actions on the thread pool one after another, in posting order; a throwing action is ignored.</summary>
+    /// <summary>Runs posted actions on the thread pool one after another, in posting order; a throwing action is
+    /// ignored.</summary>
     internal sealed class SerialDispatcher
     {
         private readonly object _gate = new object();

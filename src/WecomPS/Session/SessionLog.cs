@@ -8,14 +8,16 @@ namespace WecomPS.Session
     /// <summary>Receives what a session does on the wire. Cmdlets attach one for the time they run.</summary>
     public interface ILogSink
     {
-        /// <summary>Debug lines (whole redacted frames) cost time to build: a sink that does not want them says so.</summary>
+        /// <summary>Debug lines (whole redacted frames) cost time to build: a sink that does not want them says
+        /// so.</summary>
         bool WantsDebug { get; }
         /// <summary>Likewise for the Verbose lines built per message and per command on hot paths.</summary>
         bool WantsVerbose { get; }
         void Write(LogLevel level, string message);
     }
 
-    /// <summary>Fans log lines out to the attached sinks. Callers redact before writing: nothing here sees secrets.</summary>
+    /// <summary>Fans log lines out to the attached sinks. Callers redact before writing: nothing here sees
+    /// secrets.</summary>
     public sealed class SessionLog
     {
         private readonly object _gate = new object();
@@ -23,9 +25,11 @@ namespace WecomPS.Session
 
         private volatile bool _debug, _verbose;
 
-        /// <summary>True when some attached sink shows Debug lines: only then are frames redacted for display.</summary>
+        /// <summary>True when some attached sink shows Debug lines: only then are frames redacted for
+        /// display.</summary>
         public bool DebugEnabled => _debug;
-        /// <summary>True when some attached sink shows Verbose lines: per-message and per-command lines are built only then.</summary>
+        /// <summary>True when some attached sink shows Verbose lines: per-message and per-command lines are built only
+        /// then.</summary>
         public bool VerboseEnabled => _verbose;
 
         public IDisposable Attach(ILogSink sink)
@@ -62,7 +66,8 @@ namespace WecomPS.Session
             public void Dispose()
             {
                 var log = _log; if (log == null) return; _log = null;
-                lock (log._gate) { var list = new List<ILogSink>(log._sinks); list.Remove(_sink); log._sinks = list.ToArray(); log.Recompute(); }
+                lock (log._gate) { var list = new List<ILogSink>(log._sinks); list.Remove(_sink); log._sinks =
+                    list.ToArray(); log.Recompute(); }
             }
         }
     }

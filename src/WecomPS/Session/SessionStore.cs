@@ -12,7 +12,8 @@ namespace WecomPS.Session
     public static class SessionStore
     {
         private static readonly object Gate = new object();
-        private static readonly Dictionary<string, WecomSession> ByName = new Dictionary<string, WecomSession>(StringComparer.OrdinalIgnoreCase);
+        private static readonly Dictionary<string, WecomSession> ByName = new Dictionary<string,
+            WecomSession>(StringComparer.OrdinalIgnoreCase);
         private static WecomSession _default;
 
         static SessionStore()
@@ -22,7 +23,8 @@ namespace WecomPS.Session
 
         public static WecomSession Default { get { lock (Gate) return _default; } }
 
-        public static IReadOnlyList<WecomSession> All { get { lock (Gate) return ByName.Values.OrderBy(s => s.CreatedAt).ToList(); } }
+        public static IReadOnlyList<WecomSession> All { get { lock (Gate) return ByName.Values.OrderBy(s
+            => s.CreatedAt).ToList(); } }
 
         public static WecomSession Get(string name)
         {
@@ -35,7 +37,8 @@ namespace WecomPS.Session
         /// connect it is disposed and nothing is registered. <paramref name="attach"/> sees the new session before it
         /// connects (to show its log) and returns what to dispose afterwards.
         /// </summary>
-        public static async Task<WecomSession> OpenAsync(WecomSessionOptions options, Func<WecomSession, IDisposable> attach,
+        public static async Task<WecomSession> OpenAsync(WecomSessionOptions options, Func<WecomSession,
+            IDisposable> attach,
             System.Threading.CancellationToken ct)
         {
             var name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
@@ -64,7 +67,8 @@ namespace WecomPS.Session
             return session;
         }
 
-        /// <summary>Adds a session under its name and makes it the default; returns the session it replaces, if any.</summary>
+        /// <summary>Adds a session under its name and makes it the default; returns the session it replaces, if
+        /// any.</summary>
         public static WecomSession Add(WecomSession session)
         {
             lock (Gate)
@@ -80,8 +84,10 @@ namespace WecomPS.Session
         {
             lock (Gate)
             {
-                if (ByName.TryGetValue(session.Name, out var s) && ReferenceEquals(s, session)) ByName.Remove(session.Name);
-                if (ReferenceEquals(_default, session)) _default = ByName.Values.OrderByDescending(x => x.CreatedAt).FirstOrDefault();
+                if (ByName.TryGetValue(session.Name, out var s)
+                    && ReferenceEquals(s, session)) ByName.Remove(session.Name);
+                if (ReferenceEquals(_default, session)) _default = ByName.Values.OrderByDescending(x => x.CreatedAt)
+                    .FirstOrDefault();
             }
         }
 

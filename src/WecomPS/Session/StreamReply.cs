@@ -48,7 +48,8 @@ namespace WecomPS.Session
         {
             MessageSender.EnsureReplyable(replyTo);
             if (replyTo is WecomPS.Event.EnterChat)
-                throw new WecomException(ErrorIds.NotReplyable, ErrorCategory.InvalidArgument, "A welcome reply cannot stream; send it without -Stream.");
+                throw new WecomException(ErrorIds.NotReplyable, ErrorCategory.InvalidArgument,
+                    "A welcome reply cannot stream; send it without -Stream.");
             _session = session; _replyTo = replyTo; _feedbackId = feedbackId; _ct = ct; _maxBytes = maxBytes;
             _minInterval = minInterval ?? TimeSpan.FromMilliseconds(300);
             _timeout = timeout; _fallbackToSend = fallbackToSend;
@@ -56,12 +57,14 @@ namespace WecomPS.Session
 
         public string StreamId { get { lock (_gate) return _streamId; } }
         internal WecomSession Session => _session;
-        /// <summary>True once the rest of the reply goes as a normal message (stream expired, or refused with fallback).</summary>
+        /// <summary>True once the rest of the reply goes as a normal message (stream expired, or refused with
+        /// fallback).</summary>
         public bool Expired { get { lock (_gate) return _fallback; } }
         public string Content { get { lock (_gate) return _content.ToString(); } }
         public Exception LastError { get { lock (_gate) return _lastError; } }
 
-        /// <summary>After <see cref="FinishAsync"/>: null when every character was delivered, else why and how much was not.</summary>
+        /// <summary>After <see cref="FinishAsync"/>: null when every character was delivered, else why and how much was
+        /// not.</summary>
         public WecomException Incomplete { get; private set; }
 
         /// <summary>Adds a piece (a line of pipeline input) and sends an update unless one is in flight.</summary>
@@ -78,14 +81,16 @@ namespace WecomPS.Session
             }
         }
 
-        /// <summary>Sends the final frame (finish:true), or the fallback message. Safe after Ctrl+C with a fresh token.</summary>
+        /// <summary>Sends the final frame (finish:true), or the fallback message. Safe after Ctrl+C with a fresh
+        /// token.</summary>
         public async Task<IReadOnlyList<WecomSendResult>> FinishAsync(CancellationToken ct)
         {
             Task inFlight;
             lock (_gate) { _dirty = false; inFlight = _inFlight; }
             try { await inFlight.ConfigureAwait(false); } catch { }
             string streamId, content; bool fallback, first;
-            lock (_gate) { streamId = _streamId; content = _content.ToString(); fallback = _fallback; first = !_streamStarted; }
+            lock (_gate) { streamId = _streamId; content = _content.ToString(); fallback = _fallback; first =
+                !_streamStarted; }
             if (!fallback)
             {
                 try
@@ -100,7 +105,8 @@ namespace WecomPS.Session
             {
                 if (_lostChars > 0)
                     Incomplete = new WecomException(ErrorIds.StreamIncomplete, ErrorCategory.WriteError,
-                        _lostChars + " characters of the streaming reply to " + _replyTo.ChatId + " were not delivered: "
+                        _lostChars + " characters of the streaming reply to " + _replyTo.ChatId
+                            + " were not delivered: "
                         + _lostBecause.Message, _lostBecause);
                 return _results.ToArray();
             }
@@ -112,7 +118,8 @@ namespace WecomPS.Session
             lock (_gate) { _fallback = true; text = _owed.ToString() + _content.ToString(); }
             if (text.Length == 0) return;
             _session.Log.Warning("The stream reply could not go on (" + (LastError?.Message ?? "stream expired")
-                + "); sending the rest (" + text.Length + " characters) to " + _replyTo.ChatId + " as a new message instead.");
+                + "); sending the rest (" + text.Length + " characters) to " + _replyTo.ChatId
+                    + " as a new message instead.");
             try
             {
                 var sent = await MessageSender.SendMarkdownAsync(_session, _replyTo.ChatId, text,
@@ -128,13 +135,15 @@ namespace WecomPS.Session
         /// <summary>A refusal after which the stream cannot go on but a normal message can carry the content.</summary>
         private bool GivesUp(WecomCommandException e, bool firstFrame)
         {
-            bool gaveUp = e.ErrCode == WecomErrorCodes.StreamExpired || (_fallbackToSend && firstFrame && IsReplyRefusal(e.ErrCode));
+            bool gaveUp = e.ErrCode == WecomErrorCodes.StreamExpired || (_fallbackToSend && firstFrame
+                && IsReplyRefusal(e.ErrCode));
             if (gaveUp) lock (_gate) { _fallback = true; _lastError = e; }
             return gaveUp;
         }
 
         internal static bool IsReplyRefusal(int errCode) =>
-            errCode == WecomErrorCodes.ReplyExpired || errCode == WecomErrorCodes.InvalidReqId || errCode == WecomErrorCodes.AlreadyResponded;
+            errCode == WecomErrorCodes.ReplyExpired || errCode == WecomErrorCodes.InvalidReqId
+                || errCode == WecomErrorCodes.AlreadyResponded;
 
         private void Lose(int chars, Exception why)
         {
@@ -157,10 +166,12 @@ namespace WecomPS.Session
             }
         }
 
-        private async Task<WecomSendResult> SendFrameAsync(string streamId, string content, bool finish, bool first, CancellationToken ct)
+        private async Task<WecomSendResult> SendFrameAsync(string streamId, string content, bool finish, bool first,
+            CancellationToken ct)
         {
             lock (_gate) if (streamId == _streamId) _streamStarted = true;
-            return await MessageSender.SendStreamFrameAsync(_session, _replyTo, streamId, content, finish, FeedbackForNextFrame(), ct,
+            return await MessageSender.SendStreamFrameAsync(_session, _replyTo, streamId, content, finish,
+                FeedbackForNextFrame(), ct,
                 firstFrame: first, timeout: _timeout).ConfigureAwait(false);
         }
 
@@ -187,7 +198,8 @@ namespace WecomPS.Session
             {
                 try
                 {
-                    var r = await MessageSender.SendStreamFrameAsync(_session, _replyTo, streamId, content, true, FeedbackForNextFrame(), _ct,
+                    var r = await MessageSender.SendStreamFrameAsync(_session, _replyTo, streamId, content, true,
+                        FeedbackForNextFrame(), _ct,
                         firstFrame: first, timeout: _timeout).ConfigureAwait(false);
                     lock (_gate) _results.Add(r);
                 }
@@ -221,7 +233,8 @@ namespace WecomPS.Session
                     catch (OperationCanceledException) { return; }
                 }
                 string streamId, content; bool first;
-                lock (_gate) { streamId = _streamId; content = _content.ToString(); _dirty = false; first = !_streamStarted; }
+                lock (_gate) { streamId = _streamId; content = _content.ToString(); _dirty = false; first =
+                    !_streamStarted; }
                 try
                 {
                     await SendFrameAsync(streamId, content, false, first, _ct).ConfigureAwait(false);

@@ -121,9 +121,12 @@ namespace WecomPS.Session
 
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
-                        reason = "the server closed the connection (" + (result.CloseStatus?.ToString() ?? "no status") +
-                                 (string.IsNullOrEmpty(result.CloseStatusDescription) ? "" : ": " + result.CloseStatusDescription) + ")";
-                        try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).ConfigureAwait(false); } catch { }
+                        reason = "the server closed the connection (" + (result.CloseStatus?.ToString()
+                            ?? "no status") +
+                                 (string.IsNullOrEmpty(result.CloseStatusDescription) ? "" : ": "
+                                     + result.CloseStatusDescription) + ")";
+                        try { await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "",
+                            CancellationToken.None).ConfigureAwait(false); } catch { }
                         break;
                     }
                     // A frame of exactly the limit fills the buffer and ends on an empty read: nothing was discarded.
@@ -149,9 +152,9 @@ namespace WecomPS.Session
         }
 
         /// <summary>
-        /// Sends one frame. <paramref name="ct"/> only cancels the wait for the send lock: a frame whose write has begun
-        /// is finished, because cancelling a WebSocket send aborts the whole connection (one Ctrl+C would otherwise cut
-        /// every command in flight and force a reconnect). Only closing the connection stops a write.
+        /// Sends one frame. <paramref name="ct"/> only cancels the wait for the send lock: a frame whose write has
+        /// begun is finished, because cancelling a WebSocket send aborts the whole connection (one Ctrl+C would
+        /// otherwise cut every command in flight and force a reconnect). Only closing the connection stops a write.
         /// </summary>
         public async Task SendAsync(ArraySegment<byte> utf8, CancellationToken ct)
         {
@@ -180,7 +183,8 @@ namespace WecomPS.Session
                 using (var cts = new CancellationTokenSource(timeout))
                 {
                     if (_socket.State == WebSocketState.Open)
-                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token).ConfigureAwait(false);
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token)
+                            .ConfigureAwait(false);
                     var reader = ReaderTask;
                     if (reader != null) await Task.WhenAny(reader, Task.Delay(timeout)).ConfigureAwait(false);
                 }

@@ -72,30 +72,38 @@ namespace WecomPS.Session
             switch (errCode)
             {
                 case Protocol.WecomErrorCodes.ReplyExpired: why = "the reply window of this message has passed"; break;
-                case Protocol.WecomErrorCodes.InvalidReqId: why = "the server does not accept this command for that message (wrong reply type, or the req_id is unknown)"; break;
-                case Protocol.WecomErrorCodes.AlreadyResponded: why = "this message was already answered with a one-shot reply"; break;
+                case Protocol.WecomErrorCodes.InvalidReqId: why =
+                    "the server does not accept this command for that message (wrong reply type, or the req_id is "
+                        + "unknown)"; break;
+                case Protocol.WecomErrorCodes.AlreadyResponded: why =
+                    "this message was already answered with a one-shot reply"; break;
                 case Protocol.WecomErrorCodes.RateLimited: why = "the per-conversation rate limit was exceeded"; break;
                 case Protocol.WecomErrorCodes.StreamExpired: why = "the stream outlived its server lifetime"; break;
                 case Protocol.WecomErrorCodes.NotSubscribed: why = "the connection is not subscribed"; break;
-                case Protocol.WecomErrorCodes.InvalidChatId: why = "the chat id is not valid for this bot (it is case-sensitive)"; break;
+                case Protocol.WecomErrorCodes.InvalidChatId: why =
+                    "the chat id is not valid for this bot (it is case-sensitive)"; break;
                 default: why = null; break;
             }
-            return cmd + " failed with errcode " + errCode + " (" + Protocol.FrameRedactor.RedactText(errMsg ?? "", 300) + ")" +
+            return cmd + " failed with errcode " + errCode + " (" + Protocol.FrameRedactor.RedactText(errMsg
+                ?? "", 300) + ")" +
                    (why != null ? ": " + why : "") + (context != null ? " [" + context + "]" : "") + ".";
         }
     }
 
-    /// <summary>The frame was written but the connection died before its ack: the server may or may not have it.</summary>
+    /// <summary>The frame was written but the connection died before its ack: the server may or may not have
+    /// it.</summary>
     public sealed class WecomDeliveryUnknownException : WecomException
     {
         public WecomDeliveryUnknownException(string cmd, string reqId, string reason, Exception inner = null)
             : base(ErrorIds.DeliveryUnknown, ErrorCategory.ConnectionError,
-                   cmd + " " + reqId + " was sent but the connection was lost before its ack (" + reason + "): delivery is unknown, and it was not resent.", inner) { }
+                   cmd + " " + reqId + " was sent but the connection was lost before its ack (" + reason
+                       + "): delivery is unknown, and it was not resent.", inner) { }
     }
 
     internal sealed class ConnectionLostException : Exception
     {
-        public ConnectionLostException(string reason, Exception inner = null, bool nothingWritten = false) : base(reason, inner)
+        public ConnectionLostException(string reason, Exception inner = null,
+            bool nothingWritten = false) : base(reason, inner)
         {
             NothingWritten = nothingWritten;
         }

@@ -105,7 +105,8 @@ namespace WecomPS.Session
             }
             catch (Exception e)
             {
-                var wrapped = e as WecomException ?? new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
+                var wrapped = e as WecomException ?? new WecomException(ErrorIds.ConnectFailed,
+                    ErrorCategory.ConnectionError,
                     "Could not connect to " + Endpoint + ": " + e.Message, e);
                 Fail(wrapped, (wrapped as WecomCommandException)?.ErrCode);
                 if (e is OperationCanceledException) throw;
@@ -121,7 +122,8 @@ namespace WecomPS.Session
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, _lifetime.Token))
             {
                 timeout.CancelAfter(_options.ConnectTimeout);
-                Log.Verbose("Connecting to " + Endpoint + " as bot " + BotId + " (attempt on connection #" + gen + ").");
+                Log.Verbose("Connecting to " + Endpoint + " as bot " + BotId + " (attempt on connection #" + gen
+                    + ").");
                 try
                 {
                     await conn.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
@@ -132,7 +134,8 @@ namespace WecomPS.Session
                     if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
                     if (timeout.IsCancellationRequested && !_lifetime.IsCancellationRequested)
                         throw new WecomException(ErrorIds.ConnectTimeout, ErrorCategory.OperationTimeout,
-                            "Could not open a WebSocket to " + Endpoint + " within " + _options.ConnectTimeout.TotalSeconds + " s.", e);
+                            "Could not open a WebSocket to " + Endpoint + " within "
+                                + _options.ConnectTimeout.TotalSeconds + " s.", e);
                     throw new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
                         "Could not open a WebSocket to " + Endpoint + ": " + CommandChannel.Innermost(e).Message, e);
                 }
@@ -149,8 +152,10 @@ namespace WecomPS.Session
                     ping: () => _tasks.Track(PingAsync(conn)),
                     dead: reason =>
                     {
-                        Log.Warning("No frame from the server for " + heartbeat.SinceLastFrame.TotalSeconds.ToString("0")
-                            + " s (heartbeat " + _options.HeartbeatInterval.TotalSeconds + " s): the connection is dead; reconnecting.");
+                        Log.Warning("No frame from the server for "
+                            + heartbeat.SinceLastFrame.TotalSeconds.ToString("0")
+                            + " s (heartbeat " + _options.HeartbeatInterval.TotalSeconds
+                                + " s): the connection is dead; reconnecting.");
                         ConnectionLost(conn, reason);
                     }));
             }
@@ -175,7 +180,8 @@ namespace WecomPS.Session
             oldHeartbeat?.Dispose();   // stopped, and its link to the session's lifetime released
         }
 
-        private async Task SubscribeAsync(WebSocketConnection conn, CancellationToken ct, CancellationTokenSource timeout)
+        private async Task SubscribeAsync(WebSocketConnection conn, CancellationToken ct,
+            CancellationTokenSource timeout)
         {
             string reqId = ReqIds.New(WecomCommands.Subscribe);
             using (var frame = SubscribeFrame.Create(reqId, _options.BotId, _options.Secret,
@@ -194,14 +200,16 @@ namespace WecomPS.Session
                     if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
                     if (timeout.IsCancellationRequested)
                         throw new WecomException(ErrorIds.ConnectTimeout, ErrorCategory.OperationTimeout,
-                            "The server did not acknowledge aibot_subscribe within " + _options.ConnectTimeout.TotalSeconds + " s.", e);
+                            "The server did not acknowledge aibot_subscribe within "
+                                + _options.ConnectTimeout.TotalSeconds + " s.", e);
                     throw new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
                         "The connection failed during aibot_subscribe: " + e.Message, e);
                 }
                 if (ack.ErrCode != 0)
                 {
                     conn.Abort();   // the server leaves a rejected socket open; close it ourselves
-                    throw new WecomCommandException(WecomCommands.Subscribe, reqId, ack.ErrCode ?? -1, ack.ErrMsg, "bot " + BotId);
+                    throw new WecomCommandException(WecomCommands.Subscribe, reqId, ack.ErrCode
+                        ?? -1, ack.ErrMsg, "bot " + BotId);
                 }
                 Log.Verbose("<- aibot_subscribe ack errcode 0: connected as " + BotId + ".");
             }
@@ -215,10 +223,12 @@ namespace WecomPS.Session
         /// Sends a command and returns its ack: on the request's lane, paced per conversation, waiting for a
         /// connection while reconnecting (within the timeout); see <see cref="CommandChannel"/> for the resend rules.
         /// </summary>
-        public Task<InboundFrame> SendCommandAsync(CommandRequest request, CancellationToken ct) => _commands.SendAsync(request, ct);
+        public Task<InboundFrame> SendCommandAsync(CommandRequest request,
+            CancellationToken ct) => _commands.SendAsync(request, ct);
 
         /// <summary>The open connection of a Connected session, waiting (bounded) while it reconnects.</summary>
-        internal async Task<WebSocketConnection> WaitForConnectionAsync(DateTime deadline, TimeSpan budget, string cmd, CancellationToken ct)
+        internal async Task<WebSocketConnection> WaitForConnectionAsync(DateTime deadline, TimeSpan budget, string cmd,
+            CancellationToken ct)
         {
             bool told = false;
             while (true)
@@ -228,14 +238,17 @@ namespace WecomPS.Session
                 var conn = Volatile.Read(ref _connection);
                 if (state == WecomSessionState.Connected && conn != null && conn.IsOpen) return conn;
                 if (SessionStateMachine.IsClosed(state)) throw Unavailable();
-                if (!told) { Log.Verbose(cmd + " waits for the session to reconnect (state " + state + ")."); told = true; }
+                if (!told) { Log.Verbose(cmd + " waits for the session to reconnect (state " + state
+                    + ")."); told = true; }
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
                     throw new WecomException(ErrorIds.NotConnected, ErrorCategory.ConnectionError,
-                        cmd + " was not sent: session '" + Name + "' did not reconnect within " + budget.TotalSeconds + " s (state " + State + ").");
+                        cmd + " was not sent: session '" + Name + "' did not reconnect within " + budget.TotalSeconds
+                            + " s (state " + State + ").");
                 using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
                 {
-                    var delay = Task.Delay(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cts.Token);
+                    var delay = Task.Delay(left < TimeSpan.FromMilliseconds(250) ? left
+                        : TimeSpan.FromMilliseconds(250), cts.Token);
                     await Task.WhenAny(signal, delay).ConfigureAwait(false);
                     cts.Cancel();
                 }
@@ -253,7 +266,8 @@ namespace WecomPS.Session
                         + "' is closed and does not reconnect. Run Connect-WecomBot to take the bot back.");
                 case WecomSessionState.Failed:
                     return new WecomException(ErrorIds.SessionFailed, ErrorCategory.ResourceUnavailable,
-                        "Session '" + Name + "' has failed" + (LastError != null ? ": " + LastError : "") + ". Run Connect-WecomBot again.");
+                        "Session '" + Name + "' has failed" + (LastError != null ? ": " + LastError : "")
+                            + ". Run Connect-WecomBot again.");
                 default:
                     return new WecomException(ErrorIds.SessionClosed, ErrorCategory.ResourceUnavailable,
                         "Session '" + Name + "' is disconnected. Run Connect-WecomBot to open a new one.");
@@ -269,7 +283,8 @@ namespace WecomPS.Session
             _inbound.OnFrame(utf8);
         }
 
-        /// <summary>A message over MaxInboundFrameBytes: already read to its end and dropped; the reader goes on.</summary>
+        /// <summary>A message over MaxInboundFrameBytes: already read to its end and dropped; the reader goes
+        /// on.</summary>
         private void OnOversizedFrame(WebSocketConnection conn, Heartbeat heartbeat, long size)
         {
             if (!IsCurrent(conn)) return;
@@ -306,7 +321,8 @@ namespace WecomPS.Session
 
         // ---------------------------------------------------------------- losing the connection, ending
 
-        /// <summary>The connection is gone (closed, failed, silent, unsubscribed): fail its commands, then reconnect.</summary>
+        /// <summary>The connection is gone (closed, failed, silent, unsubscribed): fail its commands, then
+        /// reconnect.</summary>
         internal void ConnectionLost(WebSocketConnection conn, string reason)
         {
             bool startLoop = false;
@@ -331,7 +347,8 @@ namespace WecomPS.Session
             const string takenOver = "another connection took over this bot (disconnected_event)";
             if (!SetState(WecomSessionState.Superseded, takenOver, onlyFromLive: true)) return;
             LastError = takenOver;
-            Log.Warning("Session '" + Name + "': another connection took over bot " + BotId + "; this session stops and will not reconnect.");
+            Log.Warning("Session '" + Name + "': another connection took over bot " + BotId
+                + "; this session stops and will not reconnect.");
             conn?.Abort();
             StopHeartbeat();
             // Commands already written may have reached the server before the takeover: their delivery is unknown.
@@ -357,7 +374,8 @@ namespace WecomPS.Session
         {
             if (!_state.TryMove(next, onlyFromLive, out var old)) return false;
             if (SessionStateMachine.IsClosed(next)) ForgetSecret();
-            Log.Verbose("Session '" + Name + "': " + old + " -> " + next + (reason != null ? " (" + reason + ")" : "") + ".");
+            Log.Verbose("Session '" + Name + "': " + old + " -> " + next + (reason != null ? " (" + reason + ")" : "")
+                + ".");
             var handler = StateChanged;
             if (handler != null)
             {
@@ -368,7 +386,8 @@ namespace WecomPS.Session
             return true;
         }
 
-        /// <summary>A session that has ended never subscribes again: the secret is kept only as long as reconnects need it.</summary>
+        /// <summary>A session that has ended never subscribes again: the secret is kept only as long as reconnects need
+        /// it.</summary>
         private void ForgetSecret()
         {
             try { _options.Secret.Dispose(); } catch (ObjectDisposedException) { }
@@ -377,7 +396,8 @@ namespace WecomPS.Session
         /// <summary>Exponential backoff with full jitter (see <see cref="Backoff"/>).</summary>
         internal TimeSpan NextDelay(int attempt) => _reconnector.NextDelay(attempt);
 
-        /// <summary>Waits (bounded) until the state leaves Connecting/Reconnecting or the token fires; returns the state.</summary>
+        /// <summary>Waits (bounded) until the state leaves Connecting/Reconnecting or the token fires; returns the
+        /// state.</summary>
         public async Task<WecomSessionState> WaitForStateChangeAsync(TimeSpan timeout, CancellationToken ct)
         {
             Task signal = _state.NextChange;
@@ -391,8 +411,7 @@ namespace WecomPS.Session
 
         /// <summary>
         /// Finishes the open replies (bounded by <see cref="OpenReplies.FinishBudget"/>), then closes the socket
-        /// cleanly
-        /// and stops the heartbeat and reconnects. State becomes Disconnected.
+        /// cleanly and stops the heartbeat and reconnects. State becomes Disconnected.
         /// </summary>
         public async Task DisconnectAsync(TimeSpan? timeout = null)
         {

@@ -32,7 +32,8 @@ namespace WecomPS.Session
         public TimeSpan DedupWindow { get; set; } = TimeSpan.FromHours(24);
         /// <summary>Upper bound of the dedup table: beyond it the oldest ids go even inside the window.</summary>
         public int DedupMaxIds { get; set; } = 100000;
-        /// <summary>Upper bound of the chats remembered for -ChatId completion (least recently seen forgotten first).</summary>
+        /// <summary>Upper bound of the chats remembered for -ChatId completion (least recently seen forgotten
+        /// first).</summary>
         public int KnownChatsCapacity { get; set; } = 1000;
         /// <summary>Upper bound of the conversations the pacer tracks (idle ones are forgotten first).</summary>
         public int PacedConversationsCapacity { get; set; } = 10000;
@@ -127,17 +128,22 @@ namespace WecomPS.Session
         {
             var warnings = new System.Collections.Generic.List<string>();
             if (Endpoint != null && Endpoint.Scheme == "ws" && !Endpoint.IsLoopback)
-                warnings.Add("-Endpoint " + Endpoint.GetLeftPart(UriPartial.Authority) + " is ws:// to another machine: "
+                warnings.Add("-Endpoint " + Endpoint.GetLeftPart(UriPartial.Authority)
+                    + " is ws:// to another machine: "
                     + "the bot secret and every message cross the network in clear text. Use wss://.");
             if (SkipCertificateCheck)
-                warnings.Add("-SkipCertificateCheck: the server's certificate is not checked, so anyone on the network path "
-                    + "can pose as the server and read the bot secret. Prefer -CertificateThumbprint for a known test server.");
+                warnings.Add("-SkipCertificateCheck: the server's certificate is not checked, so anyone on the "
+                    + "network path "
+                    + "can pose as the server and read the bot secret. Prefer -CertificateThumbprint for a known "
+                        + "test server.");
             return warnings;
         }
 
         public WecomSessionOptions Clone() => (WecomSessionOptions)MemberwiseClone();
 
-        /// <summary>The time without any frame after which the socket is declared dead: two intervals plus a margin.</summary>
-        public TimeSpan DeadAfter => TimeSpan.FromTicks(HeartbeatInterval.Ticks * 2 + Math.Min(HeartbeatInterval.Ticks / 2, TimeSpan.FromSeconds(10).Ticks));
+        /// <summary>The time without any frame after which the socket is declared dead: two intervals plus a
+        /// margin.</summary>
+        public TimeSpan DeadAfter => TimeSpan.FromTicks(HeartbeatInterval.Ticks * 2
+            + Math.Min(HeartbeatInterval.Ticks / 2, TimeSpan.FromSeconds(10).Ticks));
     }
 }
