@@ -145,7 +145,7 @@ namespace WecomPS.Session
                 conn.StartReading(seg => OnFrame(conn, heartbeat, seg), (reason, error) => ConnectionLost(conn, reason),
                     _options.MaxInboundFrameBytes, size => OnOversizedFrame(conn, heartbeat, size));
                 _tasks.Track(conn.ReaderTask);
-                await SubscribeAsync(conn, ct, timeout).ConfigureAwait(false);
+                await Subscription.SubscribeAsync(_commands, conn, _options, Log, ct, timeout).ConfigureAwait(false);
                 ConnectedSince = DateTimeOffset.Now;
                 _tasks.Track(heartbeat.RunAsync(
                     live: () => IsCurrent(conn) && State == WecomSessionState.Connected,
@@ -178,41 +178,6 @@ namespace WecomPS.Session
             }
             old?.Abort();
             oldHeartbeat?.Dispose();   // stopped, and its link to the session's lifetime released
-        }
-
-        private async Task SubscribeAsync(WebSocketConnection conn, CancellationToken ct,
-            CancellationTokenSource timeout)
-        {
-            string reqId = ReqIds.New(WecomCommands.Subscribe);
-            using (var frame = SubscribeFrame.Create(reqId, _options.BotId, _options.Secret,
-                _options.Scene, _options.PlugVersion))
-            {
-                Log.Verbose("-> aibot_subscribe " + reqId + " (bot_id " + BotId + ", secret redacted)");
-                if (Log.DebugEnabled) Log.Debug("-> " + frame.ToRedactedString());
-                InboundFrame ack;
-                try
-                {
-                    ack = await _commands.ExchangeAsync(conn, frame, timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (!(e is WecomException))
-                {
-                    conn.Abort();
-                    if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
-                    if (timeout.IsCancellationRequested)
-                        throw new WecomException(ErrorIds.ConnectTimeout, ErrorCategory.OperationTimeout,
-                            "The server did not acknowledge aibot_subscribe within "
-                                + _options.ConnectTimeout.TotalSeconds + " s.", e);
-                    throw new WecomException(ErrorIds.ConnectFailed, ErrorCategory.ConnectionError,
-                        "The connection failed during aibot_subscribe: " + e.Message, e);
-                }
-                if (ack.ErrCode != 0)
-                {
-                    conn.Abort();   // the server leaves a rejected socket open; close it ourselves
-                    throw new WecomCommandException(WecomCommands.Subscribe, reqId, ack.ErrCode
-                        ?? -1, ack.ErrMsg, "bot " + BotId);
-                }
-                Log.Verbose("<- aibot_subscribe ack errcode 0: connected as " + BotId + ".");
-            }
         }
 
         private bool IsCurrent(WebSocketConnection conn) => ReferenceEquals(conn, Volatile.Read(ref _connection));
@@ -256,23 +221,7 @@ namespace WecomPS.Session
             }
         }
 
-        internal WecomException Unavailable()
-        {
-            switch (State)
-            {
-                case WecomSessionState.Superseded:
-                    return new WecomException(ErrorIds.SessionSuperseded, ErrorCategory.ResourceUnavailable,
-                        "Another connection took over bot " + BotId + " (disconnected_event): session '" + Name
-                        + "' is closed and does not reconnect. Run Connect-WecomBot to take the bot back.");
-                case WecomSessionState.Failed:
-                    return new WecomException(ErrorIds.SessionFailed, ErrorCategory.ResourceUnavailable,
-                        "Session '" + Name + "' has failed" + (LastError != null ? ": " + LastError : "")
-                            + ". Run Connect-WecomBot again.");
-                default:
-                    return new WecomException(ErrorIds.SessionClosed, ErrorCategory.ResourceUnavailable,
-                        "Session '" + Name + "' is disconnected. Run Connect-WecomBot to open a new one.");
-            }
-        }
+        internal WecomException Unavailable() => SessionErrors.Unavailable(State, Name, BotId, LastError);
 
         // ---------------------------------------------------------------- receiving and liveness
 
