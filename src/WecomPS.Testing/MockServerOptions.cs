@@ -2,7 +2,8 @@ using System;
 
 namespace WecomPS.Testing
 {
-    /// <summary>Settings of a <see cref="WecomMockServer"/>. Read when used, so most can be changed while running.</summary>
+    /// <summary>Settings of a <see cref="WecomMockServer"/>. Read when used, so most can be changed while
+    /// running.</summary>
     public sealed class MockServerOptions
     {
         /// <summary>The accepted bot_id.</summary>
@@ -17,7 +18,8 @@ namespace WecomPS.Testing
         /// <summary>Delay before every ack (WAN simulation). Frames keep being processed meanwhile.</summary>
         public TimeSpan AckDelay { get; set; } = TimeSpan.Zero;
 
-        /// <summary>When set: a chunk arriving while this many chunks of the same upload are unacked gets errcode -1 "system error".</summary>
+        /// <summary>When set: a chunk arriving while this many chunks of the same upload are unacked gets errcode -1
+        /// "system error".</summary>
         public int? MaxChunksInFlightPerUpload { get; set; } = null;
 
         public TimeSpan WelcomeWindow { get; set; } = TimeSpan.FromSeconds(5);
@@ -37,7 +39,8 @@ namespace WecomPS.Testing
         /// <summary>0 = not enforced; else per-conversation sends + replies per rolling minute, then 846607.</summary>
         public int RateLimitPerMinute { get; set; } = 0;
 
-        /// <summary>After a newer subscribe for the same bot the old connection gets disconnected_event, then is reset after this delay.</summary>
+        /// <summary>After a newer subscribe for the same bot the old connection gets disconnected_event, then is reset
+        /// after this delay.</summary>
         public TimeSpan KickCloseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
         /// <summary>
@@ -62,7 +65,8 @@ namespace WecomPS.Testing
         /// <summary>With <see cref="Tls"/>: the TLS handshake fails unless the client presents a certificate.</summary>
         public bool RequireClientCertificate { get; set; }
 
-        /// <summary>WebSocket keep-alive (server pings). Zero by default: whether the real server pings is unknown.</summary>
+        /// <summary>WebSocket keep-alive (server pings). Zero by default: whether the real server pings is
+        /// unknown.</summary>
         public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.Zero;
     }
 }

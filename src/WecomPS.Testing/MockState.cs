@@ -17,10 +17,13 @@ namespace WecomPS.Testing
         public TimeSpan ClockOffset;
         public DateTimeOffset Now => DateTimeOffset.UtcNow + ClockOffset;
 
-        public readonly Dictionary<string, PushedCallback> Callbacks = new Dictionary<string, PushedCallback>(StringComparer.Ordinal);
+        public readonly Dictionary<string, PushedCallback> Callbacks = new Dictionary<string,
+            PushedCallback>(StringComparer.Ordinal);
         public readonly RateLimiter Rates = new RateLimiter();
-        public readonly Dictionary<string, UploadSession> UploadSessions = new Dictionary<string, UploadSession>(StringComparer.Ordinal);
-        public readonly Dictionary<string, UploadedMedia> MediaById = new Dictionary<string, UploadedMedia>(StringComparer.Ordinal);
+        public readonly Dictionary<string, UploadSession> UploadSessions = new Dictionary<string,
+            UploadSession>(StringComparer.Ordinal);
+        public readonly Dictionary<string, UploadedMedia> MediaById = new Dictionary<string,
+            UploadedMedia>(StringComparer.Ordinal);
         public readonly List<UploadedMedia> Uploads = new List<UploadedMedia>();
         public readonly List<ReceivedFrame> Frames = new List<ReceivedFrame>();
         public readonly List<ProtocolViolation> Violations = new List<ProtocolViolation>();

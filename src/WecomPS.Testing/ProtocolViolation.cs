@@ -5,7 +5,8 @@ namespace WecomPS.Testing
     /// <summary>A client frame that broke a protocol rule (bad shape, unknown cmd, binary frame, ...).</summary>
     public sealed class ProtocolViolation
     {
-        internal ProtocolViolation(int connectionId, DateTimeOffset at, string cmd, string reqId, string reason, string rawExcerpt)
+        internal ProtocolViolation(int connectionId, DateTimeOffset at, string cmd, string reqId, string reason,
+            string rawExcerpt)
         {
             ConnectionId = connectionId;
             At = at;
@@ -24,6 +25,7 @@ namespace WecomPS.Testing
         /// <summary>The first 1000 characters of the frame.</summary>
         public string RawExcerpt { get; }
 
-        public override string ToString() => "[" + (Cmd ?? "?") + " " + (ReqId ?? "?") + "] " + Reason + " :: " + RawExcerpt;
+        public override string ToString() => "[" + (Cmd ?? "?") + " " + (ReqId ?? "?") + "] " + Reason + " :: "
+            + RawExcerpt;
     }
 }

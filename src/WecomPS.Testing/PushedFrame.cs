@@ -3,7 +3,8 @@ namespace WecomPS.Testing
     /// <summary>A frame the double pushed to clients.</summary>
     public sealed class PushedFrame
     {
-        internal PushedFrame(string reqId, string msgId, string rawJson, int connectionCount, System.Collections.Generic.IReadOnlyList<RegisteredMedia> media)
+        internal PushedFrame(string reqId, string msgId, string rawJson, int connectionCount,
+            System.Collections.Generic.IReadOnlyList<RegisteredMedia> media)
         {
             Media = media ?? System.Array.Empty<RegisteredMedia>();
             ReqId = reqId;

@@ -13,7 +13,8 @@ namespace WecomPS.Testing
         private int? _ackErrcode;
         private string _ackErrmsg;
 
-        internal ReceivedFrame(int connectionId, DateTimeOffset at, byte[] utf8, bool isBinary, string cmd, string reqId)
+        internal ReceivedFrame(int connectionId, DateTimeOffset at, byte[] utf8, bool isBinary, string cmd,
+            string reqId)
         {
             ConnectionId = connectionId;
             At = at;
@@ -47,12 +48,14 @@ namespace WecomPS.Testing
         public JsonElement Body =>
             Root.ValueKind == JsonValueKind.Object && Root.TryGetProperty("body", out var body) ? body : default;
 
-        /// <summary>The errcode the double acked this frame with; null while undecided or when no ack is possible.</summary>
+        /// <summary>The errcode the double acked this frame with; null while undecided or when no ack is
+        /// possible.</summary>
         public int? AckErrcode { get { lock (_raw) return _ackErrcode; } }
 
         public string AckErrmsg { get { lock (_raw) return _ackErrmsg; } }
 
-        /// <summary>A string (or the raw text of a non-string) at a dotted path under body, e.g. "markdown.content"; null if absent.</summary>
+        /// <summary>A string (or the raw text of a non-string) at a dotted path under body, e.g. "markdown.content";
+        /// null if absent.</summary>
         public string BodyString(string path)
         {
             var element = BodyElement(path);
@@ -64,14 +67,17 @@ namespace WecomPS.Testing
             }
         }
 
-        /// <summary>The element at a dotted path under body ("stream.finish", "msg_item.0.msgtype"); default if absent.</summary>
+        /// <summary>The element at a dotted path under body ("stream.finish", "msg_item.0.msgtype"); default if
+        /// absent.</summary>
         public JsonElement BodyElement(string path)
         {
             var current = Body;
             foreach (var part in path.Split('.'))
             {
-                if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(part, out var child)) current = child;
-                else if (current.ValueKind == JsonValueKind.Array && int.TryParse(part, out var index) && index >= 0 && index < current.GetArrayLength()) current = current[index];
+                if (current.ValueKind == JsonValueKind.Object
+                    && current.TryGetProperty(part, out var child)) current = child;
+                else if (current.ValueKind == JsonValueKind.Array && int.TryParse(part, out var index) && index >= 0
+                    && index < current.GetArrayLength()) current = current[index];
                 else return default;
             }
             return current;
@@ -100,6 +106,7 @@ namespace WecomPS.Testing
             }
         }
 
-        public override string ToString() => (Cmd ?? "<no cmd>") + " " + (ReqId ?? "<no req_id>") + " (connection " + ConnectionId + ")";
+        public override string ToString() => (Cmd ?? "<no cmd>") + " " + (ReqId ?? "<no req_id>") + " (connection "
+            + ConnectionId + ")";
     }
 }

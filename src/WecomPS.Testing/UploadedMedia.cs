@@ -5,7 +5,8 @@ namespace WecomPS.Testing
     /// <summary>A finished upload: the file as reassembled by the double.</summary>
     public sealed class UploadedMedia
     {
-        internal UploadedMedia(string mediaId, string uploadId, string type, string fileName, byte[] bytes, string md5, int chunkCount, DateTimeOffset createdAt)
+        internal UploadedMedia(string mediaId, string uploadId, string type, string fileName, byte[] bytes, string md5,
+            int chunkCount, DateTimeOffset createdAt)
         {
             MediaId = mediaId;
             UploadId = uploadId;

@@ -15,7 +15,8 @@ namespace WecomPS.Testing
     {
         private static readonly HashSet<string> KnownCommands = new HashSet<string>(StringComparer.Ordinal)
         {
-            "aibot_subscribe", "ping", "aibot_send_msg", "aibot_respond_msg", "aibot_respond_welcome_msg", "aibot_respond_update_msg",
+            "aibot_subscribe", "ping", "aibot_send_msg", "aibot_respond_msg", "aibot_respond_welcome_msg",
+                "aibot_respond_update_msg",
             "aibot_upload_media_init", "aibot_upload_media_chunk", "aibot_upload_media_finish",
         };
 
@@ -36,7 +37,8 @@ namespace WecomPS.Testing
             }
             catch (JsonException e)
             {
-                var unreadable = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, utf8, false, null, null));
+                var unreadable = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, utf8, false, null,
+                    null));
                 AddViolation(unreadable, "not valid JSON: " + e.Message);
                 return Task.CompletedTask;
             }
@@ -45,13 +47,16 @@ namespace WecomPS.Testing
             {
                 var envelope = Envelope.Read(document.RootElement);
                 var recorded = envelope.Cmd == "aibot_upload_media_chunk" ? ChunkFrameSummary.WithoutData(utf8) : utf8;
-                var frame = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, recorded, false, envelope.Cmd, envelope.ReqId));
+                var frame = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, recorded, false,
+                    envelope.Cmd, envelope.ReqId));
                 CommandResult result;
                 var matched = envelope.Problem == null ? TakeMatchingFault(envelope) : null;
                 if (matched != null && matched.Kind == MockFault.ErrCode)
                     result = CommandResult.Injected(matched.ErrCode, ErrorCodes.DefaultMessage(matched.ErrCode));
-                else if (envelope.Problem == null) result = Handle(new CommandContext(_state, connection, envelope, Now));
-                else if (envelope.ReqId != null) result = CommandResult.Violating(ErrorCodes.InvalidFrame, envelope.Problem);
+                else if (envelope.Problem == null) result = Handle(new CommandContext(_state, connection, envelope,
+                    Now));
+                else if (envelope.ReqId != null) result = CommandResult.Violating(ErrorCodes.InvalidFrame,
+                    envelope.Problem);
                 else result = CommandResult.NoAck(envelope.Problem);
                 return AnswerAsync(connection, frame, result, matched?.Kind);
             }
@@ -86,20 +91,23 @@ namespace WecomPS.Testing
             catch (Exception e)
             {
                 // A bug in the double: answer like a flaky backend and make it visible to the test.
-                return CommandResult.Error(ErrorCodes.SystemError).WithViolation("double failed handling " + context.Cmd + ": " + e);
+                return CommandResult.Error(ErrorCodes.SystemError).WithViolation("double failed handling "
+                    + context.Cmd + ": " + e);
             }
         }
 
         private bool IsServing(MockConnection connection)
         {
             lock (_state.Sync)
-                return connection.IsSubscribed && !(connection.IsKicked && Options.KickedConnectionsAnswerNotSubscribed);
+                return connection.IsSubscribed && !(connection.IsKicked
+                    && Options.KickedConnectionsAnswerNotSubscribed);
         }
 
         private CommandResult Subscribe(CommandContext context)
         {
             if (!context.HasBody || context.Body.ValueKind != JsonValueKind.Object)
-                throw RuleBrokenException.Shape(ErrorCodes.InvalidCredentials, "body with bot_id and secret is required");
+                throw RuleBrokenException.Shape(ErrorCodes.InvalidCredentials,
+                    "body with bot_id and secret is required");
             var botId = Fields.RequiredString(context.Body, "bot_id", "body.bot_id", ErrorCodes.InvalidCredentials);
             var secret = Fields.RequiredString(context.Body, "secret", "body.secret", ErrorCodes.InvalidCredentials);
             // Optional keys the SDK merges in (docs/protocol.md §2): scene a number, plug_version a string.
@@ -110,7 +118,8 @@ namespace WecomPS.Testing
                 && plugVersion.ValueKind != JsonValueKind.String)
                 throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.plug_version must be a string");
             // Wrong credentials leave the socket open, as the real server does (docs/protocol.md §2).
-            if (botId != Options.BotId || secret != Options.Secret) return CommandResult.Error(ErrorCodes.InvalidCredentials);
+            if (botId != Options.BotId || secret != Options.Secret) return CommandResult.Error(
+                ErrorCodes.InvalidCredentials);
 
             MockConnection[] kicked;
             lock (_state.Sync)
@@ -129,7 +138,8 @@ namespace WecomPS.Testing
             return CommandResult.Ok();
         }
 
-        /// <summary>The older connection of a bot gets disconnected_event, then a RST after KickCloseDelay (docs/protocol.md §1.2).</summary>
+        /// <summary>The older connection of a bot gets disconnected_event, then a RST after KickCloseDelay
+        /// (docs/protocol.md §1.2).</summary>
         private void Kick(MockConnection old)
         {
             var json = BuildEvent("disconnected_event", null, null, null, null, null, out _, out _);
@@ -149,7 +159,8 @@ namespace WecomPS.Testing
             old.Abort();
         }
 
-        private async Task AnswerAsync(MockConnection connection, ReceivedFrame frame, CommandResult result, MockFault? forced = null)
+        private async Task AnswerAsync(MockConnection connection, ReceivedFrame frame, CommandResult result,
+            MockFault? forced = null)
         {
             if (result.Violation != null) AddViolation(frame, result.Violation);
             if (!result.SendsAck)
@@ -160,10 +171,12 @@ namespace WecomPS.Testing
 
             var errmsg = result.BuildErrmsg();
             frame.SetAck(result.Errcode, errmsg);
-            lock (_state.Sync) _state.Acks.Add(new SentAck(connection.Id, DateTimeOffset.UtcNow, frame.Cmd, frame.ReqId, result.Errcode, errmsg));
+            lock (_state.Sync) _state.Acks.Add(new SentAck(connection.Id, DateTimeOffset.UtcNow, frame.Cmd,
+                frame.ReqId, result.Errcode, errmsg));
             _state.Changed.Notify();
             if (forced == MockFault.DropConnection) connection.Abort();
-            if (forced == MockFault.LoseAck || forced == MockFault.DropConnection || ApplyAckFault(connection, frame.Cmd))
+            if (forced == MockFault.LoseAck || forced == MockFault.DropConnection
+                || ApplyAckFault(connection, frame.Cmd))
             {
                 result.AfterAck?.Invoke();
                 return;
@@ -196,9 +209,9 @@ namespace WecomPS.Testing
 
         private async Task SendAckAsync(MockConnection connection, byte[] ack, Action afterAck)
         {
-            // The command stops being "in flight" before its ack goes out, not after the write returns: a client that sends
-            // its next chunk as soon as it reads this ack must never find the slot still taken (a spurious -1 for a client
-            // that keeps exactly MaxChunksInFlightPerUpload unacked chunks).
+            // The command stops being "in flight" before its ack goes out, not after the write returns: a client that
+            // sends its next chunk as soon as it reads this ack must never find the slot still taken (a spurious -1 for
+            // a client that keeps exactly MaxChunksInFlightPerUpload unacked chunks).
             afterAck?.Invoke();
             if (!_silent) await connection.SendAsync(ack).ConfigureAwait(false);
         }
@@ -215,14 +228,16 @@ namespace WecomPS.Testing
         {
             var raw = frame.Raw;
             var excerpt = raw.Length > 1000 ? raw.Substring(0, 1000) + "..." : raw;
-            lock (_state.Sync) _state.Violations.Add(new ProtocolViolation(frame.ConnectionId, DateTimeOffset.UtcNow, frame.Cmd, frame.ReqId, reason, excerpt));
+            lock (_state.Sync) _state.Violations.Add(new ProtocolViolation(frame.ConnectionId, DateTimeOffset.UtcNow,
+                frame.Cmd, frame.ReqId, reason, excerpt));
             _state.Changed.Notify();
         }
 
         private void OnFrameTooBig(MockConnection connection, string reason)
         {
             lock (_state.Sync)
-                _state.Violations.Add(new ProtocolViolation(connection.Id, DateTimeOffset.UtcNow, null, null, reason, ""));
+                _state.Violations.Add(new ProtocolViolation(connection.Id, DateTimeOffset.UtcNow, null, null, reason,
+                    ""));
             _state.Changed.Notify();
         }
     }

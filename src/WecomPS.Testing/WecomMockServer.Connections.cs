@@ -48,9 +48,11 @@ namespace WecomPS.Testing
         public event Action<int> ConnectionClosed;
 
         /// <summary>Until at least one open connection is subscribed (and not kicked).</summary>
-        public bool WaitForSubscribed(TimeSpan timeout) => _state.Changed.WaitUntil(() => SubscribedConnectionIds.Count > 0, timeout);
+        public bool WaitForSubscribed(TimeSpan timeout) => _state.Changed.WaitUntil(()
+            => SubscribedConnectionIds.Count > 0, timeout);
 
-        /// <summary>Until <see cref="SuccessfulSubscribes"/> reaches <paramref name="count"/> and that connection is still open.</summary>
+        /// <summary>Until <see cref="SuccessfulSubscribes"/> reaches <paramref name="count"/> and that connection is
+        /// still open.</summary>
         public bool WaitForSubscribeCount(int count, TimeSpan timeout) =>
             _state.Changed.WaitUntil(() => SuccessfulSubscribes >= count && SubscribedConnectionIds.Count > 0, timeout);
 
@@ -85,10 +87,13 @@ namespace WecomPS.Testing
 
         public void DropConnection(int connectionId) => FindConnection(connectionId)?.Abort();
 
-        /// <summary>Sends a close frame on every open connection (the TCP connection ends after the client answers or 2 s).</summary>
-        public void CloseConnections(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string description = "")
+        /// <summary>Sends a close frame on every open connection (the TCP connection ends after the client answers or 2
+        /// s).</summary>
+        public void CloseConnections(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure,
+            string description = "")
         {
-            Task.WaitAll(LiveConnections().Select(c => c.CloseAsync(status, description)).ToArray(), TimeSpan.FromSeconds(5));
+            Task.WaitAll(LiveConnections().Select(c => c.CloseAsync(status, description)).ToArray(),
+                TimeSpan.FromSeconds(5));
         }
 
         private IReadOnlyList<MockConnection> LiveConnections()
@@ -114,7 +119,8 @@ namespace WecomPS.Testing
                 {
                     socket = await _listener.AcceptSocketAsync().ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is SocketException || e is ObjectDisposedException || e is InvalidOperationException)
+                catch (Exception e) when (e is SocketException || e is ObjectDisposedException
+                    || e is InvalidOperationException)
                 {
                     return;
                 }
@@ -179,14 +185,16 @@ namespace WecomPS.Testing
                 || !head.HeaderHasToken("Connection", "upgrade"))
             {
                 var status = head.Path != "/" ? 404 : 400;
-                await HttpResponses.WriteTextAsync(network, status, status == 404 ? "Not Found" : "Bad Request", "bad websocket upgrade", _stopping.Token).ConfigureAwait(false);
+                await HttpResponses.WriteTextAsync(network, status, status == 404 ? "Not Found" : "Bad Request",
+                    "bad websocket upgrade", _stopping.Token).ConfigureAwait(false);
                 socket.Close();
                 return;
             }
 
             await HttpResponses.WriteSwitchingProtocolsAsync(network, key, _stopping.Token).ConfigureAwait(false);
             var gate = new GateStream(network, head.Leftover, () => _silent);
-            var webSocket = WebSocket.CreateFromStream(gate, isServer: true, subProtocol: null, keepAliveInterval: Options.KeepAliveInterval);
+            var webSocket = WebSocket.CreateFromStream(gate, isServer: true, subProtocol: null,
+                keepAliveInterval: Options.KeepAliveInterval);
             var connection = new MockConnection(Interlocked.Increment(ref _nextConnectionId), socket, gate, webSocket);
             lock (_state.Sync) _connections[connection.Id] = connection;
             Interlocked.Increment(ref _totalConnections);
@@ -194,7 +202,8 @@ namespace WecomPS.Testing
             RaiseSafely(ConnectionOpened, connection.Id);
             try
             {
-                await connection.RunReceiveLoopAsync(OnFrameAsync, OnFrameTooBig, _stopping.Token).ConfigureAwait(false);
+                await connection.RunReceiveLoopAsync(OnFrameAsync, OnFrameTooBig, _stopping.Token)
+                    .ConfigureAwait(false);
             }
             finally
             {
@@ -212,7 +221,8 @@ namespace WecomPS.Testing
             {
                 while (true)
                 {
-                    int read = await socket.ReceiveAsync(new ArraySegment<byte>(scratch), SocketFlags.None).ConfigureAwait(false);
+                    int read = await socket.ReceiveAsync(new ArraySegment<byte>(scratch), SocketFlags.None)
+                        .ConfigureAwait(false);
                     if (read == 0) break;
                 }
             }

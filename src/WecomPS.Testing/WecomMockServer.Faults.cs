@@ -13,26 +13,29 @@ namespace WecomPS.Testing
         LoseAck,
         /// <summary>Handled, then the connection is reset instead of the ack.</summary>
         DropConnection,
-        /// <summary>Handled, and acked only after <see cref="WecomMockServer.LateAckDelay"/> (later than a client waits).</summary>
+        /// <summary>Handled, and acked only after <see cref="WecomMockServer.LateAckDelay"/> (later than a client
+        /// waits).</summary>
         LateAck,
     }
 
     public sealed partial class WecomMockServer
     {
-        private readonly Dictionary<string, Queue<CommandResult>> _injectedFailures = new Dictionary<string, Queue<CommandResult>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Queue<CommandResult>> _injectedFailures = new Dictionary<string,
+            Queue<CommandResult>>(StringComparer.Ordinal);
 
         /// <summary>
         /// The next <paramref name="count"/> subscribes are refused even with the right credentials
         /// (wrong credentials are always refused with 853000).
         /// </summary>
-        public void RejectNextSubscribes(int count = 1, int errcode = ErrorCodes.InvalidCredentials, string errmsg = "invalid bot_id or secret")
+        public void RejectNextSubscribes(int count = 1, int errcode = ErrorCodes.InvalidCredentials,
+            string errmsg = "invalid bot_id or secret")
         {
             FailNext("aibot_subscribe", errcode, errmsg, count);
         }
 
         /// <summary>
-        /// The next <paramref name="count"/> frames with this cmd are acked with <paramref name="errcode"/> and have no other effect
-        /// (a failed chunk is not stored). errmsg null = the standard text for the code.
+        /// The next <paramref name="count"/> frames with this cmd are acked with <paramref name="errcode"/> and have no
+        /// other effect (a failed chunk is not stored). errmsg null = the standard text for the code.
         /// </summary>
         public void FailNext(string cmd, int errcode, string errmsg = null, int count = 1)
         {
@@ -40,12 +43,14 @@ namespace WecomPS.Testing
             var message = errmsg ?? ErrorCodes.DefaultMessage(errcode);
             lock (_state.Sync)
             {
-                if (!_injectedFailures.TryGetValue(cmd, out var queue)) _injectedFailures[cmd] = queue = new Queue<CommandResult>();
+                if (!_injectedFailures.TryGetValue(cmd, out var queue)) _injectedFailures[cmd] = queue =
+                    new Queue<CommandResult>();
                 for (int i = 0; i < count; i++) queue.Enqueue(CommandResult.Injected(errcode, message));
             }
         }
 
-        /// <summary>Forgets unused faults injected with <see cref="FailNext"/>, <see cref="RejectNextSubscribes"/>, <see cref="LoseAckOfNext"/>, <see cref="DropConnectionOnNext"/>.</summary>
+        /// <summary>Forgets unused faults injected with <see cref="FailNext"/>, <see cref="RejectNextSubscribes"/>,
+        /// <see cref="LoseAckOfNext"/>, <see cref="DropConnectionOnNext"/>.</summary>
         public void ClearInjectedFailures()
         {
             lock (_state.Sync)
@@ -57,8 +62,8 @@ namespace WecomPS.Testing
         }
 
         /// <summary>
-        /// The next <paramref name="count"/> frames with this cmd are handled normally (a message counts as sent, a chunk
-        /// is stored) but their ack is never sent: the client sees a command that is never answered.
+        /// The next <paramref name="count"/> frames with this cmd are handled normally (a message counts as sent, a
+        /// chunk is stored) but their ack is never sent: the client sees a command that is never answered.
         /// </summary>
         public void LoseAckOfNext(string cmd, int count = 1) => AddAckFault(cmd, AckFault.Lose, count);
 
@@ -72,7 +77,8 @@ namespace WecomPS.Testing
 
         private sealed class MatchingFault
         {
-            public string Cmd; public Func<System.Text.Json.JsonElement, bool> Body; public MockFault Kind; public int ErrCode; public int Left;
+            public string Cmd; public Func<System.Text.Json.JsonElement,
+                bool> Body; public MockFault Kind; public int ErrCode; public int Left;
         }
 
         /// <summary>How late a <see cref="MockFault.LateAck"/> ack comes.</summary>
@@ -86,12 +92,15 @@ namespace WecomPS.Testing
         /// <paramref name="errcode"/> (no other effect), handled without an ack, or handled and then the connection
         /// reset instead of the ack. A frame without a body is matched against an undefined element.
         /// </summary>
-        public void FaultWhen(string cmd, Func<System.Text.Json.JsonElement, bool> body, MockFault fault, int errcode = 0, int count = 1)
+        public void FaultWhen(string cmd, Func<System.Text.Json.JsonElement, bool> body, MockFault fault,
+            int errcode = 0, int count = 1)
         {
             if (cmd == null) throw new ArgumentNullException(nameof(cmd));
-            if (fault == MockFault.ErrCode && errcode == 0) throw new ArgumentException("An ErrCode fault needs a non-zero errcode.", nameof(errcode));
+            if (fault == MockFault.ErrCode && errcode == 0) throw new ArgumentException(
+                "An ErrCode fault needs a non-zero errcode.", nameof(errcode));
             lock (_state.Sync)
-                _matchingFaults.Add(new MatchingFault { Cmd = cmd, Body = body ?? (_ => true), Kind = fault, ErrCode = errcode, Left = count });
+                _matchingFaults.Add(new MatchingFault { Cmd = cmd, Body = body
+                    ?? (_ => true), Kind = fault, ErrCode = errcode, Left = count });
         }
 
         private MatchingFault TakeMatchingFault(Protocol.Envelope envelope)
@@ -111,7 +120,8 @@ namespace WecomPS.Testing
             return null;
         }
 
-        private readonly Dictionary<string, Queue<AckFault>> _ackFaults = new Dictionary<string, Queue<AckFault>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Queue<AckFault>> _ackFaults = new Dictionary<string,
+            Queue<AckFault>>(StringComparer.Ordinal);
 
         private void AddAckFault(string cmd, AckFault fault, int count)
         {

@@ -12,9 +12,11 @@ namespace WecomPS.Testing
         /// <summary>
         /// Encrypts <paramref name="plain"/> per docs/protocol.md §7 and serves it at GET /media/&lt;token&gt; until
         /// <paramref name="lifetime"/> (default <see cref="MockServerOptions.MediaUrlLifetime"/>) passes, then 403.
-        /// <paramref name="contentDisposition"/>: null = attachment; filename*=UTF-8''&lt;pct&gt;, "" = no header, else served verbatim.
+        /// <paramref name="contentDisposition"/>: null = attachment; filename*=UTF-8''&lt;pct&gt;, "" = no header, else
+        /// served verbatim.
         /// </summary>
-        public RegisteredMedia RegisterMedia(byte[] plain, string fileName, TimeSpan? lifetime = null, string contentDisposition = null,
+        public RegisteredMedia RegisterMedia(byte[] plain, string fileName, TimeSpan? lifetime = null,
+            string contentDisposition = null,
             MediaCorruption corruption = MediaCorruption.None)
         {
             var expiresAt = Now + (lifetime ?? Options.MediaUrlLifetime);
@@ -46,16 +48,20 @@ namespace WecomPS.Testing
 
             if (media == null)
             {
-                await HttpResponses.WriteTextAsync(stream, 404, "Not Found", "not found", _stopping.Token).ConfigureAwait(false);
+                await HttpResponses.WriteTextAsync(stream, 404, "Not Found", "not found", _stopping.Token)
+                    .ConfigureAwait(false);
             }
             else if (Now >= media.ExpiresAt)
             {
                 // Like an expired COS pre-signed URL.
-                await HttpResponses.WriteTextAsync(stream, 403, "Forbidden", "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", _stopping.Token).ConfigureAwait(false);
+                await HttpResponses.WriteTextAsync(stream, 403, "Forbidden",
+                    "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", _stopping.Token)
+                        .ConfigureAwait(false);
             }
             else
             {
-                await HttpResponses.WriteMediaAsync(stream, media.Cipher, media.ContentDisposition, head.Method == "HEAD", _stopping.Token).ConfigureAwait(false);
+                await HttpResponses.WriteMediaAsync(stream, media.Cipher, media.ContentDisposition,
+                    head.Method == "HEAD", _stopping.Token).ConfigureAwait(false);
                 media.CountDownload();
             }
             socket.Shutdown(SocketShutdown.Send);

@@ -23,26 +23,35 @@ namespace WecomPS.Testing
             get { lock (_state.Sync) return _pushes.Count == 0 ? null : _pushes[_pushes.Count - 1].ReqId; }
         }
 
-        /// <summary>A text message; chatId null or "" = single chat with userId. msgId: reuse one to push a duplicate.</summary>
-        public PushedFrame PushText(string content, string userId = "zhangsan", string chatId = null, string msgId = null, string reqId = null, int? connectionId = null) =>
-            PushMessage("text", new JsonObject { ["content"] = content }, userId, chatId, null, msgId, reqId, connectionId);
+        /// <summary>A text message; chatId null or "" = single chat with userId. msgId: reuse one to push a
+        /// duplicate.</summary>
+        public PushedFrame PushText(string content, string userId = "zhangsan", string chatId = null,
+            string msgId = null, string reqId = null, int? connectionId = null) =>
+            PushMessage("text", new JsonObject { ["content"] = content }, userId, chatId, null, msgId, reqId,
+                connectionId);
 
-        /// <summary>Registers encrypted media and pushes an image callback with its url and aeskey (single chat).</summary>
-        public PushedFrame PushImage(byte[] plainImage, string userId = "zhangsan", string fileName = "image.png", int? connectionId = null) =>
+        /// <summary>Registers encrypted media and pushes an image callback with its url and aeskey (single
+        /// chat).</summary>
+        public PushedFrame PushImage(byte[] plainImage, string userId = "zhangsan", string fileName = "image.png",
+            int? connectionId = null) =>
             PushMediaMessage("image", plainImage, fileName, userId, connectionId);
 
-        public PushedFrame PushFile(byte[] plain, string fileName, string userId = "zhangsan", int? connectionId = null) =>
+        public PushedFrame PushFile(byte[] plain, string fileName, string userId = "zhangsan",
+            int? connectionId = null) =>
             PushMediaMessage("file", plain, fileName, userId, connectionId);
 
-        public PushedFrame PushVideo(byte[] plain, string fileName = "video.mp4", string userId = "zhangsan", int? connectionId = null) =>
+        public PushedFrame PushVideo(byte[] plain, string fileName = "video.mp4", string userId = "zhangsan",
+            int? connectionId = null) =>
             PushMediaMessage("video", plain, fileName, userId, connectionId);
 
         /// <summary>Voice arrives already transcribed; it has no media URL.</summary>
         public PushedFrame PushVoice(string transcript, string userId = "zhangsan", int? connectionId = null) =>
-            PushMessage("voice", new JsonObject { ["content"] = transcript }, userId, null, null, null, null, connectionId);
+            PushMessage("voice", new JsonObject { ["content"] = transcript }, userId, null, null, null, null,
+                connectionId);
 
         /// <summary>
-        /// A mixed message in a single chat with "zhangsan": a string is a text item, a byte[] an image item (registered as image.png),
+        /// A mixed message in a single chat with "zhangsan": a string is a text item, a byte[] an image item
+        /// (registered as image.png),
         /// a <see cref="RegisteredMedia"/> an image item using that media.
         /// </summary>
         public PushedFrame PushMixed(params object[] items) => PushMixedIn(null, "zhangsan", items);
@@ -55,24 +64,29 @@ namespace WecomPS.Testing
         /// An aibot_msg_callback with <c>body.msgtype = msgType</c> and <c>body[msgType] = content</c>
         /// (anonymous object, dictionary, JsonElement or JsonNode). chatId null = single chat.
         /// </summary>
-        public PushedFrame PushMessage(string msgType, object content, string userId = "zhangsan", string chatId = null, object quote = null,
+        public PushedFrame PushMessage(string msgType, object content, string userId = "zhangsan",
+            string chatId = null, object quote = null,
             string msgId = null, string reqId = null, int? connectionId = null) =>
             PushMessage(msgType, content, userId, chatId, quote, msgId, reqId, connectionId, null);
 
         /// <summary>
-        /// An aibot_event_callback: enter_chat, template_card_event, feedback_event, disconnected_event or any other type;
-        /// payload goes under event.&lt;eventType&gt;. disconnected_event has no from/chattype/chatid.
+        /// An aibot_event_callback: enter_chat, template_card_event, feedback_event, disconnected_event or any other
+        /// type; payload goes under event.&lt;eventType&gt;. disconnected_event has no from/chattype/chatid.
         /// </summary>
-        public PushedFrame PushEvent(string eventType, object payload = null, string userId = "zhangsan", string chatId = null,
+        public PushedFrame PushEvent(string eventType, object payload = null, string userId = "zhangsan",
+            string chatId = null,
             string msgId = null, string reqId = null, int? connectionId = null)
         {
-            var json = BuildEvent(eventType, payload, userId, chatId, msgId, reqId, out var usedReqId, out var usedMsgId);
+            var json = BuildEvent(eventType, payload, userId, chatId, msgId, reqId, out var usedReqId,
+                out var usedMsgId);
             var callback = new PushedCallback(usedReqId, "aibot_event_callback", eventType, userId, chatId, Now);
             return Push(json, usedReqId, usedMsgId, callback, connectionId, null);
         }
 
-        /// <summary>Exactly these characters as one text frame (malformed JSON, raw control characters, unknown cmds...).</summary>
-        public PushedFrame PushRaw(string rawText, int? connectionId = null) => Push(rawText, null, null, null, connectionId, null);
+        /// <summary>Exactly these characters as one text frame (malformed JSON, raw control characters, unknown
+        /// cmds...).</summary>
+        public PushedFrame PushRaw(string rawText, int? connectionId = null) => Push(rawText, null, null, null,
+            connectionId, null);
 
         /// <summary>
         /// Exactly these bytes as one text frame: invalid UTF-8, frames of any size. The push record keeps only a
@@ -108,10 +122,11 @@ namespace WecomPS.Testing
         }
 
         /// <summary>
-        /// Registers encrypted media and pushes an image, file or video callback with its url and aeskey, in any conversation
-        /// (chatId null or "" = single chat with userId). msgId: reuse one to push a duplicate.
+        /// Registers encrypted media and pushes an image, file or video callback with its url and aeskey, in any
+        /// conversation (chatId null or "" = single chat with userId). msgId: reuse one to push a duplicate.
         /// </summary>
-        public PushedFrame PushMedia(string msgType, byte[] plain, string fileName, string userId = "zhangsan", string chatId = null,
+        public PushedFrame PushMedia(string msgType, byte[] plain, string fileName, string userId = "zhangsan",
+            string chatId = null,
             object quote = null, string msgId = null, string reqId = null, int? connectionId = null)
         {
             if (msgType != "image" && msgType != "file" && msgType != "video")
@@ -123,10 +138,11 @@ namespace WecomPS.Testing
         }
 
         /// <summary>
-        /// A mixed message in any conversation: a string is a text item, a byte[] an image item (registered as image.png),
-        /// a <see cref="RegisteredMedia"/> an image item using that media.
+        /// A mixed message in any conversation: a string is a text item, a byte[] an image item (registered as
+        /// image.png), a <see cref="RegisteredMedia"/> an image item using that media.
         /// </summary>
-        public PushedFrame PushMixedMessage(IEnumerable<object> items, string userId = "zhangsan", string chatId = null, object quote = null,
+        public PushedFrame PushMixedMessage(IEnumerable<object> items, string userId = "zhangsan",
+            string chatId = null, object quote = null,
             string msgId = null, string reqId = null, int? connectionId = null)
         {
             if (items == null) throw new ArgumentNullException(nameof(items));
@@ -137,7 +153,8 @@ namespace WecomPS.Testing
                 switch (item)
                 {
                     case string text:
-                        list.Add(new JsonObject { ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = text } });
+                        list.Add(new JsonObject { ["msgtype"] = "text",
+                            ["text"] = new JsonObject { ["content"] = text } });
                         break;
                     case byte[] image:
                         var registered = RegisterMedia(image, "image.png");
@@ -149,16 +166,19 @@ namespace WecomPS.Testing
                         list.Add(ImageItem(existing));
                         break;
                     default:
-                        throw new ArgumentException("mixed items are strings (text), byte[] (image) or RegisteredMedia, not " + (item?.GetType().Name ?? "null"));
+                        throw new ArgumentException("mixed items are strings (text), byte[] (image) or "
+                            + "RegisteredMedia, not " + (item?.GetType().Name ?? "null"));
                 }
             }
-            return PushMessage("mixed", new JsonObject { ["msg_item"] = list }, userId, chatId, quote, msgId, reqId, connectionId, media);
+            return PushMessage("mixed", new JsonObject { ["msg_item"] = list }, userId, chatId, quote, msgId, reqId,
+                connectionId, media);
         }
 
         private static string DefaultFileName(string msgType) =>
             msgType == "image" ? "image.png" : msgType == "video" ? "video.mp4" : "file.bin";
 
-        private PushedFrame PushMediaMessage(string msgType, byte[] plain, string fileName, string userId, int? connectionId) =>
+        private PushedFrame PushMediaMessage(string msgType, byte[] plain, string fileName, string userId,
+            int? connectionId) =>
             PushMedia(msgType, plain, fileName, userId, null, null, null, null, connectionId);
 
         /// <summary>PowerShell passes $null to a .NET string parameter as "": both mean "not given".</summary>
@@ -171,27 +191,32 @@ namespace WecomPS.Testing
             reqId = Given(reqId) ?? Ids.CallbackReqId();
             msgId = Given(msgId) ?? Ids.MsgId();
             var now = Now;
-            var json = PushBuilder.Message(reqId, msgId, Options.BotId, userId, chatId, msgType, PushBuilder.ToNode(content),
+            var json = PushBuilder.Message(reqId, msgId, Options.BotId, userId, chatId, msgType,
+                PushBuilder.ToNode(content),
                 PushBuilder.ToNode(quote), now.ToUnixTimeSeconds(), ResponseUrl());
             var callback = new PushedCallback(reqId, "aibot_msg_callback", null, userId, chatId, now);
             return Push(json, reqId, msgId, callback, connectionId, media);
         }
 
-        private string BuildEvent(string eventType, object payload, string userId, string chatId, string msgId, string reqId,
+        private string BuildEvent(string eventType, object payload, string userId, string chatId, string msgId,
+            string reqId,
             out string usedReqId, out string usedMsgId)
         {
             chatId = Given(chatId);
             usedReqId = Given(reqId) ?? Ids.CallbackReqId();
             usedMsgId = Given(msgId) ?? Ids.MsgId();
             var responseUrl = eventType == "template_card_event" ? ResponseUrl() : null;
-            return PushBuilder.Event(usedReqId, usedMsgId, Options.BotId, eventType, PushBuilder.ToNode(payload), userId, chatId,
+            return PushBuilder.Event(usedReqId, usedMsgId, Options.BotId, eventType, PushBuilder.ToNode(payload),
+                userId, chatId,
                 Now.ToUnixTimeSeconds(), responseUrl);
         }
 
         /// <summary>Points at the double, which answers 404: a client must not depend on response_url.</summary>
-        private string ResponseUrl() => new Uri(HttpBase, "cgi-bin/aibot/response?response_code=" + Ids.UrlSafe(24)).ToString();
+        private string ResponseUrl() => new Uri(HttpBase, "cgi-bin/aibot/response?response_code="
+            + Ids.UrlSafe(24)).ToString();
 
-        private PushedFrame Push(string json, string reqId, string msgId, PushedCallback callback, int? connectionId, IReadOnlyList<RegisteredMedia> media)
+        private PushedFrame Push(string json, string reqId, string msgId, PushedCallback callback, int? connectionId,
+            IReadOnlyList<RegisteredMedia> media)
         {
             int sent = SendToTargets(Encoding.UTF8.GetBytes(json), callback, connectionId);
             return Remember(new PushedFrame(reqId, msgId, json, sent, media));

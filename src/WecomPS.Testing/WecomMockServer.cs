@@ -12,7 +12,8 @@ namespace WecomPS.Testing
 {
     /// <summary>
     /// An in-process double of the WeCom AI-bot WebSocket server (docs/protocol.md), listening on 127.0.0.1.
-    /// Strict: it records every client frame, answers like the real server, and lists rule breaks in <see cref="Violations"/>.
+    /// Strict: it records every client frame, answers like the real server, and lists rule breaks in <see
+    /// cref="Violations"/>.
     /// </summary>
     public sealed partial class WecomMockServer : IDisposable, IAsyncDisposable
     {
@@ -37,7 +38,8 @@ namespace WecomPS.Testing
         }
 
         /// <summary>Starts listening; the server accepts connections when this returns.</summary>
-        public static WecomMockServer Start(MockServerOptions options = null) => new WecomMockServer(options ?? new MockServerOptions());
+        public static WecomMockServer Start(MockServerOptions options = null) => new WecomMockServer(options
+            ?? new MockServerOptions());
 
         public MockServerOptions Options { get; }
         public int Port { get; }
@@ -105,7 +107,8 @@ namespace WecomPS.Testing
             get { lock (_state.Sync) return _state.Uploads.ToArray(); }
         }
 
-        /// <summary>Chunks refused with -1 because <see cref="MockServerOptions.MaxChunksInFlightPerUpload"/> were in flight.</summary>
+        /// <summary>Chunks refused with -1 because <see cref="MockServerOptions.MaxChunksInFlightPerUpload"/> were in
+        /// flight.</summary>
         public int RejectedChunks
         {
             get { lock (_state.Sync) return _state.RejectedChunks; }
@@ -114,16 +117,19 @@ namespace WecomPS.Testing
         /// <summary>The highest number of chunks of one upload that were in flight at once.</summary>
         public int MaxChunksInFlightSeen
         {
-            get { lock (_state.Sync) return _state.UploadSessions.Values.Select(s => s.MaxInFlightSeen).DefaultIfEmpty(0).Max(); }
+            get { lock (_state.Sync) return _state.UploadSessions.Values.Select(s => s.MaxInFlightSeen)
+                .DefaultIfEmpty(0).Max(); }
         }
 
-        /// <summary>Moves the double's clock forward (reply windows, stream lifetime, upload and media URL expiry, rate window).</summary>
+        /// <summary>Moves the double's clock forward (reply windows, stream lifetime, upload and media URL expiry, rate
+        /// window).</summary>
         public void AdvanceClock(TimeSpan by)
         {
             lock (_state.Sync) _state.ClockOffset += by;
         }
 
-        public ReceivedFrame WaitForFrame(Func<ReceivedFrame, bool> predicate, TimeSpan timeout, string description = null)
+        public ReceivedFrame WaitForFrame(Func<ReceivedFrame, bool> predicate, TimeSpan timeout,
+            string description = null)
         {
             ReceivedFrame found = null;
             if (_state.Changed.WaitUntil(() => (found = FindFrame(predicate)) != null, timeout)) return found;
@@ -131,20 +137,26 @@ namespace WecomPS.Testing
         }
 
         /// <summary>The first frame (already received or still to come) with this cmd.</summary>
-        public ReceivedFrame WaitForFrame(string cmd, TimeSpan timeout) => WaitForFrame(f => f.Cmd == cmd, timeout, "cmd " + cmd);
+        public ReceivedFrame WaitForFrame(string cmd, TimeSpan timeout) => WaitForFrame(f => f.Cmd == cmd, timeout,
+            "cmd " + cmd);
 
-        public async Task<ReceivedFrame> WaitForFrameAsync(Func<ReceivedFrame, bool> predicate, TimeSpan timeout, string description = null, CancellationToken cancellation = default)
+        public async Task<ReceivedFrame> WaitForFrameAsync(Func<ReceivedFrame, bool> predicate, TimeSpan timeout,
+            string description = null, CancellationToken cancellation = default)
         {
             ReceivedFrame found = null;
-            if (await _state.Changed.WaitUntilAsync(() => (found = FindFrame(predicate)) != null, timeout, cancellation).ConfigureAwait(false)) return found;
+            if (await _state.Changed.WaitUntilAsync(() => (found = FindFrame(predicate)) != null, timeout,
+                cancellation).ConfigureAwait(false)) return found;
             throw FrameTimeout(description, timeout);
         }
 
-        public Task<ReceivedFrame> WaitForFrameAsync(string cmd, TimeSpan timeout, CancellationToken cancellation = default) =>
+        public Task<ReceivedFrame> WaitForFrameAsync(string cmd, TimeSpan timeout,
+            CancellationToken cancellation = default) =>
             WaitForFrameAsync(f => f.Cmd == cmd, timeout, "cmd " + cmd, cancellation);
 
-        /// <summary>Waits until <paramref name="condition"/> (evaluated against this server) holds; false on timeout.</summary>
-        public bool WaitUntil(Func<WecomMockServer, bool> condition, TimeSpan timeout) => _state.Changed.WaitUntil(() => condition(this), timeout);
+        /// <summary>Waits until <paramref name="condition"/> (evaluated against this server) holds; false on
+        /// timeout.</summary>
+        public bool WaitUntil(Func<WecomMockServer, bool> condition,
+            TimeSpan timeout) => _state.Changed.WaitUntil(() => condition(this), timeout);
 
         private ReceivedFrame FindFrame(Func<ReceivedFrame, bool> predicate)
         {
@@ -157,7 +169,8 @@ namespace WecomPS.Testing
         {
             var seen = Frames;
             var recent = string.Join(", ", seen.Skip(Math.Max(0, seen.Count - 10)).Select(f => f.Cmd ?? "<no cmd>"));
-            return new TimeoutException("No client frame matching " + (description ?? "the predicate") + " within " + timeout.TotalSeconds + " s; "
+            return new TimeoutException("No client frame matching " + (description ?? "the predicate") + " within "
+                + timeout.TotalSeconds + " s; "
                 + seen.Count + " frames received, last: [" + recent + "]");
         }
 

@@ -8,9 +8,10 @@ namespace WecomPS.Testing.Cmdlets
     /// <summary>
     /// <para type="synopsis">Gets the frames clients sent to the WeCom mock server, parsed, oldest first.</para>
     /// <para type="description">
-    /// Each frame is a PSCustomObject (type name WecomPS.Testing.Frame): Cmd, ReqId, Body (the body as ConvertFrom-Json would give it),
-    /// ConnectionId, At, AckErrcode and AckErrmsg (how the mock answered), Raw (the text as received).
-    /// The secret in aibot_subscribe bodies is shown as sent: it is the mock's own test secret, so tests can assert on it.
+    /// Each frame is a PSCustomObject (type name WecomPS.Testing.Frame): Cmd, ReqId, Body (the body as ConvertFrom-Json
+    /// would give it), ConnectionId, At, AckErrcode and AckErrmsg (how the mock answered), Raw (the text as received).
+    /// The secret in aibot_subscribe bodies is shown as sent: it is the mock's own test secret, so tests can assert on
+    /// it.
     /// </para>
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "WecomMockFrame")]
@@ -23,7 +24,8 @@ namespace WecomPS.Testing.Cmdlets
         [ArgumentCompleter(typeof(CmdCompleter))]
         public string[] Cmd { get; set; }
 
-        /// <summary>Only frames with this headers.req_id (a reply carries the req_id of the message it answers).</summary>
+        /// <summary>Only frames with this headers.req_id (a reply carries the req_id of the message it
+        /// answers).</summary>
         [Parameter] public string ReqId { get; set; }
 
         /// <summary>Only frames that arrived on this connection.</summary>
@@ -32,7 +34,8 @@ namespace WecomPS.Testing.Cmdlets
         /// <summary>Only the last N matching frames.</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int Last { get; set; }
 
-        /// <summary>Wait until at least one frame matches (or -Last N frames), up to -TimeoutSec; an OperationTimeout error after that.</summary>
+        /// <summary>Wait until at least one frame matches (or -Last N frames), up to -TimeoutSec; an OperationTimeout
+        /// error after that.</summary>
         [Parameter] public SwitchParameter Wait { get; set; }
 
         /// <summary>With -Wait: how long to wait, in seconds. Default 5.</summary>
@@ -50,7 +53,8 @@ namespace WecomPS.Testing.Cmdlets
             int wanted = Math.Max(1, Last);
 
             if (Wait && !server.WaitUntil(s => s.Frames.Count(matches) >= wanted, TimeSpan.FromSeconds(TimeoutSec)))
-                WriteError(new ErrorRecord(new TimeoutException("No " + (wanted > 1 ? wanted + " frames" : "frame") + " matching the filter arrived within " + TimeoutSec + " s."),
+                WriteError(new ErrorRecord(new TimeoutException("No " + (wanted > 1 ? wanted + " frames" : "frame")
+                    + " matching the filter arrived within " + TimeoutSec + " s."),
                     "WecomMockFrameTimeout", ErrorCategory.OperationTimeout, Cmd));
 
             IEnumerable<ReceivedFrame> frames = server.Frames.Where(matches).ToArray();
@@ -79,12 +83,16 @@ namespace WecomPS.Testing.Cmdlets
     {
         internal static readonly string[] Commands =
         {
-            "aibot_subscribe", "ping", "aibot_respond_msg", "aibot_respond_welcome_msg", "aibot_respond_update_msg", "aibot_send_msg",
+            "aibot_subscribe", "ping", "aibot_respond_msg", "aibot_respond_welcome_msg", "aibot_respond_update_msg",
+                "aibot_send_msg",
             "aibot_upload_media_init", "aibot_upload_media_chunk", "aibot_upload_media_finish",
         };
 
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-            System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-            Commands.Where(c => c.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase)).Select(c => new CompletionResult(c));
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+            string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst,
+                System.Collections.IDictionary fakeBoundParameters) =>
+            Commands.Where(c => c.StartsWith(wordToComplete
+                ?? "", StringComparison.OrdinalIgnoreCase)).Select(c => new CompletionResult(c));
     }
 }

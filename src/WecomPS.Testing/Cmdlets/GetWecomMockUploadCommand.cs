@@ -6,8 +6,10 @@ using System.Management.Automation;
 namespace WecomPS.Testing.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Gets the files clients uploaded to the WeCom mock server, as the mock reassembled them.</para>
-    /// <para type="description">Each upload has MediaId, Type (file/image/voice/video), FileName, Bytes, Md5, ChunkCount and CreatedAt.</para>
+    /// <para type="synopsis">Gets the files clients uploaded to the WeCom mock server, as the mock reassembled
+    /// them.</para>
+    /// <para type="description">Each upload has MediaId, Type (file/image/voice/video), FileName, Bytes, Md5,
+    /// ChunkCount and CreatedAt.</para>
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "WecomMockUpload")]
     [OutputType(typeof(UploadedMedia))]

@@ -3,11 +3,13 @@ using System.Management.Automation;
 
 namespace WecomPS.Testing.Cmdlets
 {
-    /// <summary>Base of the test-kit cmdlets that act on one server: <c>-Server</c>, else the most recently started one.</summary>
+    /// <summary>Base of the test-kit cmdlets that act on one server: <c>-Server</c>, else the most recently started
+    /// one.</summary>
     public abstract class MockServerCmdlet : PSCmdlet
     {
         /// <summary>
-        /// The server to use (the object Start-WecomMockServer returned). Default: the most recently started server that is still running.
+        /// The server to use (the object Start-WecomMockServer returned). Default: the most recently started server
+        /// that is still running.
         /// </summary>
         [Parameter]
         [ValidateNotNull]
@@ -26,7 +28,8 @@ namespace WecomPS.Testing.Cmdlets
             return server;
         }
 
-        /// <summary>A terminating error with an InvalidOperationException (or ArgumentException for argument categories).</summary>
+        /// <summary>A terminating error with an InvalidOperationException (or ArgumentException for argument
+        /// categories).</summary>
         protected void Throw(string id, ErrorCategory category, string message, object target) =>
             ThrowTerminatingError(Error(id, category, message, target));
 

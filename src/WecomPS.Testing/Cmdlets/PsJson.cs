@@ -7,10 +7,12 @@ using System.Text.Json.Nodes;
 
 namespace WecomPS.Testing.Cmdlets
 {
-    /// <summary>Conversions between PowerShell values and JSON, in the shapes ConvertTo-Json / ConvertFrom-Json use.</summary>
+    /// <summary>Conversions between PowerShell values and JSON, in the shapes ConvertTo-Json / ConvertFrom-Json
+    /// use.</summary>
     internal static class PsJson
     {
-        /// <summary>Hashtables and PSCustomObjects become objects, lists arrays, primitives values; anything else its string.</summary>
+        /// <summary>Hashtables and PSCustomObjects become objects, lists arrays, primitives values; anything else its
+        /// string.</summary>
         public static JsonNode ToNode(object value, int depth = 0)
         {
             if (depth > 64) throw new ArgumentException("The value is nested more than 64 levels deep.");
@@ -25,7 +27,8 @@ namespace WecomPS.Testing.Cmdlets
                 }
                 case PSObject pso: return ToNode(pso.BaseObject, depth);
                 case JsonNode node: return node.DeepClone();
-                case JsonElement element: return element.ValueKind == JsonValueKind.Undefined ? null : JsonNode.Parse(element.GetRawText());
+                case JsonElement element: return element.ValueKind == JsonValueKind.Undefined ? null
+                    : JsonNode.Parse(element.GetRawText());
                 case string s: return JsonValue.Create(s);
                 case char c: return JsonValue.Create(c.ToString());
                 case bool b: return JsonValue.Create(b);
@@ -47,7 +50,8 @@ namespace WecomPS.Testing.Cmdlets
                 case IDictionary dictionary:
                 {
                     var obj = new JsonObject();
-                    foreach (DictionaryEntry entry in dictionary) obj[Convert.ToString(entry.Key)] = ToNode(entry.Value, depth + 1);
+                    foreach (DictionaryEntry entry in dictionary) obj[Convert.ToString(entry.Key)] =
+                        ToNode(entry.Value, depth + 1);
                     return obj;
                 }
                 case IEnumerable list:

@@ -10,15 +10,17 @@ using System.Text.Json.Nodes;
 namespace WecomPS.Testing.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Pushes an inbound message or event from the WeCom mock server to the connected client.</para>
+    /// <para type="synopsis">Pushes an inbound message or event from the WeCom mock server to the connected
+    /// client.</para>
     /// <para type="description">
     /// One parameter set per kind: -Text, -Image, -File, -Video, -Voice, -Mixed,
     /// -Content [-MsgType] (any msgtype, default text), -Event, -Raw, -CardClick (a user clicks a button of a card the
     /// client sent: -TaskId, default the last card sent; -Key, the button's key or text, default the first button),
-    /// and -Repeat (send an earlier push again, byte for byte). Without -ChatId the message comes from a single chat with -UserId;
-    /// with -ChatId it comes from that group. Reuse a -MsgId to push a duplicate.
-    /// -Event disconnected_event (without -ConnectionId, -MsgId or -ReqId) goes to every open connection, as when the bot is kicked.
-    /// Outputs what was pushed: ReqId (the req_id a reply must carry), MsgId, RawJson, ConnectionCount, Media.
+    /// and -Repeat (send an earlier push again, byte for byte). Without -ChatId the message comes from a single chat
+    /// with -UserId; with -ChatId it comes from that group. Reuse a -MsgId to push a duplicate.
+    /// -Event disconnected_event (without -ConnectionId, -MsgId or -ReqId) goes to every open connection, as when the
+    /// bot is kicked. Outputs what was pushed: ReqId (the req_id a reply must carry), MsgId, RawJson, ConnectionCount,
+    /// Media.
     /// </para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "WecomMockMessage", DefaultParameterSetName = TextSet)]
@@ -42,7 +44,8 @@ namespace WecomPS.Testing.Cmdlets
         [AllowEmptyString]
         public string Text { get; set; }
 
-        /// <summary>An image message: a path, a FileInfo or a byte[] of the image. The client downloads it encrypted from the mock.</summary>
+        /// <summary>An image message: a path, a FileInfo or a byte[] of the image. The client downloads it encrypted
+        /// from the mock.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ImageSet)]
         [ValidateNotNull]
         public object Image { get; set; }
@@ -57,7 +60,8 @@ namespace WecomPS.Testing.Cmdlets
         [ValidateNotNull]
         public object Video { get; set; }
 
-        /// <summary>The name the media is served under (Content-Disposition). Default: the file's name, else image.png / file.bin / video.mp4.</summary>
+        /// <summary>The name the media is served under (Content-Disposition). Default: the file's name, else image.png
+        /// / file.bin / video.mp4.</summary>
         [Parameter(ParameterSetName = ImageSet)]
         [Parameter(ParameterSetName = FileSet)]
         [Parameter(ParameterSetName = VideoSet)]
@@ -69,7 +73,8 @@ namespace WecomPS.Testing.Cmdlets
         [AllowEmptyString]
         public string Voice { get; set; }
 
-        /// <summary>A mixed message: each string is a text item; each byte[] or FileInfo (Get-Item x.png) an image item.</summary>
+        /// <summary>A mixed message: each string is a text item; each byte[] or FileInfo (Get-Item x.png) an image
+        /// item.</summary>
         [Parameter(Mandatory = true, ParameterSetName = MixedSet)]
         [ValidateNotNullOrEmpty]
         public object[] Mixed { get; set; }
@@ -89,13 +94,15 @@ namespace WecomPS.Testing.Cmdlets
         [AllowNull]
         public object Content { get; set; }
 
-        /// <summary>An event: enter_chat, template_card_event, feedback_event, disconnected_event or any other event type.</summary>
+        /// <summary>An event: enter_chat, template_card_event, feedback_event, disconnected_event or any other event
+        /// type.</summary>
         [Parameter(Mandatory = true, ParameterSetName = EventSet)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(EventTypeCompleter))]
         public string Event { get; set; }
 
-        /// <summary>With -Event: the object put under event.&lt;eventtype&gt; (e.g. @{ event_key = 'ok'; task_id = 't1' }).</summary>
+        /// <summary>With -Event: the object put under event.&lt;eventtype&gt; (e.g. @{ event_key = 'ok'; task_id = 't1'
+        /// }).</summary>
         [Parameter(ParameterSetName = EventSet)]
         [AllowNull]
         public IDictionary EventPayload { get; set; }
@@ -105,7 +112,8 @@ namespace WecomPS.Testing.Cmdlets
         [AllowEmptyString]
         public string Raw { get; set; }
 
-        /// <summary>An earlier push (the output of this cmdlet) to send again unchanged: same req_id, same msgid.</summary>
+        /// <summary>An earlier push (the output of this cmdlet) to send again unchanged: same req_id, same
+        /// msgid.</summary>
         [Parameter(Mandatory = true, ParameterSetName = RepeatSet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public PushedFrame Repeat { get; set; }
@@ -185,7 +193,8 @@ namespace WecomPS.Testing.Cmdlets
         [Parameter(ParameterSetName = CardClickSet)]
         public string ReqId { get; set; }
 
-        /// <summary>body.quote: the message the user quoted, e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' } }.</summary>
+        /// <summary>body.quote: the message the user quoted, e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' }
+        /// }.</summary>
         [Parameter(ParameterSetName = TextSet)]
         [Parameter(ParameterSetName = ImageSet)]
         [Parameter(ParameterSetName = FileSet)]
@@ -195,14 +204,16 @@ namespace WecomPS.Testing.Cmdlets
         [Parameter(ParameterSetName = MessageSet)]
         public object Quote { get; set; }
 
-        /// <summary>Push to this connection only (see ConnectionId in Get-WecomMockFrame). Default: every subscribed connection.</summary>
+        /// <summary>Push to this connection only (see ConnectionId in Get-WecomMockFrame). Default: every subscribed
+        /// connection.</summary>
         [Parameter]
         public int ConnectionId { get; set; }
 
         protected override void ProcessRecord()
         {
             var server = ResolveServer();
-            int? connection = MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionId)) ? ConnectionId : (int?)null;
+            int? connection = MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionId)) ? ConnectionId
+                : (int?)null;
             JsonNode quote, content = null;
             try
             {
@@ -224,9 +235,11 @@ namespace WecomPS.Testing.Cmdlets
                     case FileSet: pushed = PushMedia(server, "file", File, quote, connection); break;
                     case VideoSet: pushed = PushMedia(server, "video", Video, quote, connection); break;
                     case VoiceSet:
-                        pushed = server.PushMessage("voice", new JsonObject { ["content"] = Voice ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
+                        pushed = server.PushMessage("voice", new JsonObject { ["content"] = Voice
+                            ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
                         break;
-                    case MixedSet: pushed = server.PushMixedMessage(MixedItems(), UserId, ChatId, quote, MsgId, ReqId, connection); break;
+                    case MixedSet: pushed = server.PushMixedMessage(MixedItems(), UserId, ChatId, quote, MsgId, ReqId,
+                        connection); break;
                     case MessageSet:
                         pushed = server.PushMessage(MsgType, content, UserId, ChatId, quote, MsgId, ReqId, connection);
                         break;
@@ -244,7 +257,8 @@ namespace WecomPS.Testing.Cmdlets
                     case RawSet: pushed = server.PushRaw(Raw ?? "", connection); break;
                     case RepeatSet: pushed = server.Repush(Repeat, connection); break;
                     default:
-                        pushed = server.PushMessage("text", new JsonObject { ["content"] = Text ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
+                        pushed = server.PushMessage("text", new JsonObject { ["content"] = Text
+                            ?? "" }, UserId, ChatId, quote, MsgId, ReqId, connection);
                         break;
                 }
             }
@@ -258,12 +272,13 @@ namespace WecomPS.Testing.Cmdlets
                 WriteError(new ErrorRecord(e, "WecomMockInvalidPush", ErrorCategory.InvalidArgument, ParameterSetName));
                 return;
             }
-            catch (MediaInputException e)
+            catch (MockMediaInput.MediaInputException e)
             {
                 WriteError(e.Record);
                 return;
             }
-            WriteVerbose("Pushed " + Describe() + " to " + pushed.ConnectionCount + " connection(s), req_id " + (pushed.ReqId ?? "(raw)") + ".");
+            WriteVerbose("Pushed " + Describe() + " to " + pushed.ConnectionCount + " connection(s), req_id "
+                + (pushed.ReqId ?? "(raw)") + ".");
             WriteObject(pushed);
         }
 
@@ -300,7 +315,8 @@ namespace WecomPS.Testing.Cmdlets
                 return new JsonObject { ["msgtype"] = "text", ["text"] = new JsonObject { ["content"] = text } };
             if (value != null && !(value is PSObject) && !(value is IDictionary) && !(value is JsonObject))
                 throw new QuoteException("-Quote is a string (a quoted text) or the quoted message as a hashtable, "
-                    + "e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' } }; got a " + value.GetType().Name + ".");
+                    + "e.g. @{ msgtype = 'text'; text = @{ content = 'earlier' } }; got a " + value.GetType().Name
+                        + ".");
             return PsJson.ToNode(value);
         }
 
@@ -312,15 +328,18 @@ namespace WecomPS.Testing.Cmdlets
         private PushedFrame PushEvent(WecomMockServer server, int? connection)
         {
             var bound = MyInvocation.BoundParameters;
-            if (Event == "disconnected_event" && connection == null && !bound.ContainsKey(nameof(MsgId)) && !bound.ContainsKey(nameof(ReqId)))
+            if (Event == "disconnected_event" && connection == null && !bound.ContainsKey(nameof(MsgId))
+                && !bound.ContainsKey(nameof(ReqId)))
                 return server.SendDisconnectedEvent();
             return server.PushEvent(Event, PsJson.ToNode(EventPayload), UserId, ChatId, MsgId, ReqId, connection);
         }
 
-        private PushedFrame PushMedia(WecomMockServer server, string msgType, object input, object quote, int? connection)
+        private PushedFrame PushMedia(WecomMockServer server, string msgType, object input, object quote,
+            int? connection)
         {
             var bytes = ReadMedia(input, out var nameFromPath);
-            return server.PushMedia(msgType, bytes, FileName ?? nameFromPath, UserId, ChatId, quote, MsgId, ReqId, connection);
+            return server.PushMedia(msgType, bytes, FileName
+                ?? nameFromPath, UserId, ChatId, quote, MsgId, ReqId, connection);
         }
 
         private IEnumerable<object> MixedItems()
@@ -343,27 +362,17 @@ namespace WecomPS.Testing.Cmdlets
             switch (value)
             {
                 case byte[] bytes: return bytes;
-                case object[] array when array.Length > 0 && array.All(x => (x is PSObject p ? p.BaseObject : x) is byte):
+                case object[] array when array.Length > 0
+                    && array.All(x => (x is PSObject p ? p.BaseObject : x) is byte):
                     return array.Select(x => (byte)(x is PSObject p ? p.BaseObject : x)).ToArray();
-                case FileInfo file: return ReadFile(file.FullName, out fileName);
-                case string path: return ReadFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), out fileName);
+                case FileInfo file: return MockMediaInput.ReadFile(file.FullName, out fileName);
+                case string path: return MockMediaInput.ReadFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(
+                    path),
+                    out fileName);
                 default:
-                    throw new MediaInputException(Error("WecomMockInvalidMedia", ErrorCategory.InvalidArgument,
+                    throw new MockMediaInput.MediaInputException(Error("WecomMockInvalidMedia",
+                        ErrorCategory.InvalidArgument,
                         "Media is a path, a FileInfo or a byte[]; got " + value.GetType().Name + ".", value));
-            }
-        }
-
-        private static byte[] ReadFile(string path, out string fileName)
-        {
-            fileName = System.IO.Path.GetFileName(path);
-            try
-            {
-                return System.IO.File.ReadAllBytes(path);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                var category = e is FileNotFoundException || e is DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError;
-                throw new MediaInputException(new ErrorRecord(e, "WecomMockMediaUnreadable", category, path));
             }
         }
 
@@ -376,23 +385,9 @@ namespace WecomPS.Testing.Cmdlets
                 case MessageSet: return MsgType + " message";
                 case RawSet: return "a raw frame";
                 case RepeatSet: return "a repeat of " + Repeat.ReqId;
-                default: return ParameterSetName.ToLowerInvariant() + " message" + (ChatId != null ? " in " + ChatId : " from " + UserId);
+                default: return ParameterSetName.ToLowerInvariant() + " message" + (ChatId != null ? " in "
+                    + ChatId : " from " + UserId);
             }
         }
-
-        private sealed class MediaInputException : Exception
-        {
-            public MediaInputException(ErrorRecord record) : base(record.Exception.Message) { Record = record; }
-            public ErrorRecord Record { get; }
-        }
-    }
-
-    /// <summary>Completes -Event with the documented event types.</summary>
-    public sealed class EventTypeCompleter : IArgumentCompleter
-    {
-        private static readonly string[] Types = { "enter_chat", "template_card_event", "feedback_event", "disconnected_event" };
-
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            Types.Where(t => t.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
     }
 }

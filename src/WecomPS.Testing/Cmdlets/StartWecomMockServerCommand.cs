@@ -17,25 +17,30 @@ namespace WecomPS.Testing.Cmdlets
         /// <summary>The bot id the server accepts. Default: aib-mock-bot.</summary>
         [Parameter] [ValidateNotNullOrEmpty] public string BotId { get; set; }
 
-        /// <summary>The secret the server accepts (plain text: it is a test secret). Default: 32 random hex characters.</summary>
+        /// <summary>The secret the server accepts (plain text: it is a test secret). Default: 32 random hex
+        /// characters.</summary>
         [Parameter] [ValidateNotNullOrEmpty] public string Secret { get; set; }
 
         /// <summary>TCP port on 127.0.0.1. Default 0: a free port.</summary>
         [Parameter] [ValidateRange(0, 65535)] public int Port { get; set; }
 
-        /// <summary>Delay before every ack, in milliseconds (a slow network). Frames are still processed meanwhile.</summary>
+        /// <summary>Delay before every ack, in milliseconds (a slow network). Frames are still processed
+        /// meanwhile.</summary>
         [Parameter] [ValidateRange(0, 600000)] public int AckDelayMs { get; set; }
 
-        /// <summary>Upload chunks of one upload allowed in flight; one more is refused with errcode -1. Default: no limit.</summary>
+        /// <summary>Upload chunks of one upload allowed in flight; one more is refused with errcode -1. Default: no
+        /// limit.</summary>
         [Parameter] [ValidateRange(1, 1000)] public int MaxChunksInFlight { get; set; }
 
-        /// <summary>Sends and replies per conversation per rolling minute before errcode 846607. Default 0: no limit.</summary>
+        /// <summary>Sends and replies per conversation per rolling minute before errcode 846607. Default 0: no
+        /// limit.</summary>
         [Parameter] [ValidateRange(0, 100000)] public int RateLimitPerMinute { get; set; }
 
         /// <summary>UTF-8 byte limit of markdown and stream content (errcode 40058 above it). Default 20480.</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int MaxContentBytes { get; set; }
 
-        /// <summary>Seconds after a message callback during which a reply is accepted (else 846604). Default 24 hours.</summary>
+        /// <summary>Seconds after a message callback during which a reply is accepted (else 846604). Default 24
+        /// hours.</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int ReplyWindowSec { get; set; }
 
         /// <summary>Seconds after enter_chat during which a welcome reply is accepted. Default 5.</summary>
@@ -44,13 +49,15 @@ namespace WecomPS.Testing.Cmdlets
         /// <summary>Seconds after template_card_event during which a card update is accepted. Default 5.</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int UpdateWindowSec { get; set; }
 
-        /// <summary>Seconds a streaming reply may keep being updated after its first frame (else 846608). Default 600.</summary>
+        /// <summary>Seconds a streaming reply may keep being updated after its first frame (else 846608). Default
+        /// 600.</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int StreamLifetimeSec { get; set; }
 
         /// <summary>Seconds a pushed media URL stays downloadable (then 403). Default 300.</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int MediaUrlLifetimeSec { get; set; }
 
-        /// <summary>Milliseconds between disconnected_event and the reset of a connection kicked by a newer subscribe. Default 200.</summary>
+        /// <summary>Milliseconds between disconnected_event and the reset of a connection kicked by a newer subscribe.
+        /// Default 200.</summary>
         [Parameter] [ValidateRange(0, 600000)] public int KickCloseDelayMs { get; set; }
 
         /// <summary>Interval of server WebSocket pings, in seconds. Default 0: the server does not ping.</summary>
@@ -69,7 +76,8 @@ namespace WecomPS.Testing.Cmdlets
         /// <summary>With -Tls: refuse a TLS handshake without a client certificate (NewClientCertificate()).</summary>
         [Parameter] public SwitchParameter RequireClientCertificate { get; set; }
 
-        /// <summary>Settings to start from (a WecomPS.Testing.MockServerOptions); the other parameters override them.</summary>
+        /// <summary>Settings to start from (a WecomPS.Testing.MockServerOptions); the other parameters override
+        /// them.</summary>
         [Parameter] [ValidateNotNull] public MockServerOptions Options { get; set; }
 
         protected override void EndProcessing()
@@ -84,11 +92,16 @@ namespace WecomPS.Testing.Cmdlets
             if (bound.ContainsKey(nameof(RateLimitPerMinute))) options.RateLimitPerMinute = RateLimitPerMinute;
             if (bound.ContainsKey(nameof(MaxContentBytes))) options.MaxContentBytes = MaxContentBytes;
             if (bound.ContainsKey(nameof(ReplyWindowSec))) options.ReplyWindow = TimeSpan.FromSeconds(ReplyWindowSec);
-            if (bound.ContainsKey(nameof(WelcomeWindowSec))) options.WelcomeWindow = TimeSpan.FromSeconds(WelcomeWindowSec);
-            if (bound.ContainsKey(nameof(UpdateWindowSec))) options.UpdateWindow = TimeSpan.FromSeconds(UpdateWindowSec);
-            if (bound.ContainsKey(nameof(StreamLifetimeSec))) options.StreamLifetime = TimeSpan.FromSeconds(StreamLifetimeSec);
-            if (bound.ContainsKey(nameof(MediaUrlLifetimeSec))) options.MediaUrlLifetime = TimeSpan.FromSeconds(MediaUrlLifetimeSec);
-            if (bound.ContainsKey(nameof(KickCloseDelayMs))) options.KickCloseDelay = TimeSpan.FromMilliseconds(KickCloseDelayMs);
+            if (bound.ContainsKey(nameof(WelcomeWindowSec))) options.WelcomeWindow =
+                TimeSpan.FromSeconds(WelcomeWindowSec);
+            if (bound.ContainsKey(nameof(UpdateWindowSec))) options.UpdateWindow =
+                TimeSpan.FromSeconds(UpdateWindowSec);
+            if (bound.ContainsKey(nameof(StreamLifetimeSec))) options.StreamLifetime =
+                TimeSpan.FromSeconds(StreamLifetimeSec);
+            if (bound.ContainsKey(nameof(MediaUrlLifetimeSec))) options.MediaUrlLifetime =
+                TimeSpan.FromSeconds(MediaUrlLifetimeSec);
+            if (bound.ContainsKey(nameof(KickCloseDelayMs))) options.KickCloseDelay =
+                TimeSpan.FromMilliseconds(KickCloseDelayMs);
             if (bound.ContainsKey(nameof(KeepAliveSec))) options.KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveSec);
             if (bound.ContainsKey(nameof(Tls))) options.Tls = Tls.IsPresent;
             if (bound.ContainsKey(nameof(CertificateName))) options.CertificateNames = CertificateName;
@@ -106,7 +119,8 @@ namespace WecomPS.Testing.Cmdlets
             }
             catch (System.Net.Sockets.SocketException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "WecomMockStartFailed", ErrorCategory.ResourceUnavailable, "127.0.0.1:" + options.Port));
+                ThrowTerminatingError(new ErrorRecord(e, "WecomMockStartFailed", ErrorCategory.ResourceUnavailable,
+                    "127.0.0.1:" + options.Port));
             }
             MockServerRegistry.Add(server);
             WriteVerbose("WeCom mock server listening at " + server.Endpoint + " (bot id " + server.BotId + ").");

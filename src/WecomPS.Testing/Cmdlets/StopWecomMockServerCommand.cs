@@ -4,13 +4,16 @@ using System.Management.Automation;
 namespace WecomPS.Testing.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Stops WeCom mock servers: the given ones, or every server Start-WecomMockServer started.</para>
-    /// <para type="description">Open connections are reset. Disconnect client sessions first (Disconnect-WecomBot), or they keep trying to reconnect.</para>
+    /// <para type="synopsis">Stops WeCom mock servers: the given ones, or every server Start-WecomMockServer
+    /// started.</para>
+    /// <para type="description">Open connections are reset. Disconnect client sessions first (Disconnect-WecomBot), or
+    /// they keep trying to reconnect.</para>
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "WecomMockServer")]
     public sealed class StopWecomMockServerCommand : PSCmdlet
     {
-        /// <summary>The servers to stop (pipeline: $mock | Stop-WecomMockServer). Default: every running server started by this module.</summary>
+        /// <summary>The servers to stop (pipeline: $mock | Stop-WecomMockServer). Default: every running server started
+        /// by this module.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
         [ValidateNotNull]
         public WecomMockServer[] Server { get; set; }

@@ -7,7 +7,8 @@ namespace WecomPS.Testing.Media
     /// <summary>Encrypted media served over HTTP, looked up by token.</summary>
     internal sealed class MediaStore
     {
-        private readonly ConcurrentDictionary<string, RegisteredMedia> _byToken = new ConcurrentDictionary<string, RegisteredMedia>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, RegisteredMedia> _byToken = new ConcurrentDictionary<string,
+            RegisteredMedia>(StringComparer.Ordinal);
 
         public RegisteredMedia Register(Uri httpBase, byte[] plain, string fileName, DateTimeOffset expiresAt,
             string contentDisposition, MediaCorruption corruption)
@@ -20,10 +21,12 @@ namespace WecomPS.Testing.Media
                 : key;
             var token = Protocol.Ids.UrlSafe(18);
             // A query string like the real COS pre-signed URL, so clients do not assume a bare path.
-            var url = new Uri(httpBase, "media/" + token + "?sign=q-sign-algorithm%3Dsha1%26q-sign-time%3D" + expiresAt.ToUnixTimeSeconds()).ToString();
+            var url = new Uri(httpBase, "media/" + token + "?sign=q-sign-algorithm%3Dsha1%26q-sign-time%3D"
+                + expiresAt.ToUnixTimeSeconds()).ToString();
             var disposition = contentDisposition ?? DefaultDisposition(fileName);
             if (disposition.Length == 0) disposition = null;
-            var media = new RegisteredMedia(token, url, Convert.ToBase64String(advertisedKey), plain, cipher, fileName, disposition, expiresAt, corruption);
+            var media = new RegisteredMedia(token, url, Convert.ToBase64String(advertisedKey), plain, cipher, fileName,
+                disposition, expiresAt, corruption);
             _byToken[token] = media;
             return media;
         }

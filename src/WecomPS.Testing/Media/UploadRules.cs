@@ -12,7 +12,8 @@ namespace WecomPS.Testing.Media
         public const int MaxFileNameBytes = 256;
         private const long MB = 1024 * 1024;
 
-        public static bool IsKnownType(string type) => type == "file" || type == "image" || type == "voice" || type == "video";
+        public static bool IsKnownType(string type) => type == "file" || type == "image" || type == "voice"
+            || type == "video";
 
         public static long MaxSize(string type)
         {

@@ -5,7 +5,8 @@ namespace WecomPS.Testing.Media
     /// <summary>An upload between init and finish. Mutated under the server lock.</summary>
     internal sealed class UploadSession
     {
-        public UploadSession(string uploadId, string botId, string type, string fileName, long totalSize, int totalChunks, string md5, DateTimeOffset createdAt, DateTimeOffset expiresAt)
+        public UploadSession(string uploadId, string botId, string type, string fileName, long totalSize,
+            int totalChunks, string md5, DateTimeOffset createdAt, DateTimeOffset expiresAt)
         {
             UploadId = uploadId;
             BotId = botId;

@@ -30,7 +30,8 @@ namespace WecomPS.Testing.Protocol
 
         private static int IndexOf(byte[] haystack, byte[] needle, int start)
         {
-            for (int i = Array.IndexOf(haystack, needle[0], start); i >= 0 && i <= haystack.Length - needle.Length; i = Array.IndexOf(haystack, needle[0], i + 1))
+            for (int i = Array.IndexOf(haystack, needle[0], start); i >= 0
+                && i <= haystack.Length - needle.Length; i = Array.IndexOf(haystack, needle[0], i + 1))
             {
                 int j = 1;
                 while (j < needle.Length && haystack[i + j] == needle[j]) j++;

@@ -18,7 +18,8 @@ namespace WecomPS.Testing.Protocol
         /// <summary>What exactly was wrong; goes into errmsg after the standard text.</summary>
         public string Detail { get; }
 
-        /// <summary>Non-null when the frame broke a protocol rule (recorded in <see cref="WecomMockServer.Violations"/>).</summary>
+        /// <summary>Non-null when the frame broke a protocol rule (recorded in <see
+        /// cref="WecomMockServer.Violations"/>).</summary>
         public string Violation { get; private set; }
 
         /// <summary>Overrides the errmsg entirely (used by injected failures).</summary>
@@ -35,7 +36,8 @@ namespace WecomPS.Testing.Protocol
         public static CommandResult Ok(Action<Utf8JsonWriter> body = null) =>
             new CommandResult(ErrorCodes.Ok, null, null) { WriteBody = body };
 
-        public static CommandResult Error(int errcode, string detail = null) => new CommandResult(errcode, detail, null);
+        public static CommandResult Error(int errcode, string detail = null) => new CommandResult(errcode, detail,
+            null);
 
         /// <summary>An error ack for a frame that also broke a protocol rule.</summary>
         public static CommandResult Violating(int errcode, string detail) => new CommandResult(errcode, detail, detail);
@@ -43,7 +45,8 @@ namespace WecomPS.Testing.Protocol
         public static CommandResult Injected(int errcode, string errmsg) =>
             new CommandResult(errcode, null, null) { ErrmsgOverride = errmsg };
 
-        public static CommandResult NoAck(string violation) => new CommandResult(ErrorCodes.InvalidFrame, violation, violation) { SendsAck = false };
+        public static CommandResult NoAck(string violation) => new CommandResult(ErrorCodes.InvalidFrame, violation,
+            violation) { SendsAck = false };
 
         public CommandResult WithViolation(string violation)
         {
@@ -64,7 +67,8 @@ namespace WecomPS.Testing.Protocol
             var text = ErrorCodes.DefaultMessage(Errcode);
             if (!string.IsNullOrEmpty(Detail)) text += ": " + Detail;
             // The real server appends a hint; clients must branch on errcode, never on this text.
-            return text + ", hint: [" + Ids.Hint() + "], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=" + Errcode;
+            return text + ", hint: [" + Ids.Hint() + "], from ip: 127.0.0.1, more info at "
+                + "https://open.work.weixin.qq.com/devtool/query?e=" + Errcode;
         }
     }
 }

@@ -7,7 +7,8 @@ namespace WecomPS.Testing.Protocol
     {
         public const int MaxFeedbackIdBytes = 256;
 
-        public static bool IsMedia(string msgType) => msgType == "file" || msgType == "image" || msgType == "voice" || msgType == "video";
+        public static bool IsMedia(string msgType) => msgType == "file" || msgType == "image" || msgType == "voice"
+            || msgType == "video";
 
         public static void CheckMarkdown(CommandContext context, JsonElement body)
         {
@@ -35,25 +36,31 @@ namespace WecomPS.Testing.Protocol
             }
             UploadedMedia uploaded;
             lock (context.State.Sync) context.State.MediaById.TryGetValue(mediaId, out uploaded);
-            if (uploaded == null) throw RuleBrokenException.Refused(ErrorCodes.InvalidMediaId, "no finished upload has media_id '" + mediaId + "'");
+            if (uploaded == null) throw RuleBrokenException.Refused(ErrorCodes.InvalidMediaId,
+                "no finished upload has media_id '" + mediaId + "'");
             if (uploaded.Type != msgType)
-                throw RuleBrokenException.Refused(ErrorCodes.InvalidMediaId, "media_id was uploaded as " + uploaded.Type + ", sent as " + msgType);
+                throw RuleBrokenException.Refused(ErrorCodes.InvalidMediaId, "media_id was uploaded as "
+                    + uploaded.Type + ", sent as " + msgType);
         }
 
         public static void CheckContentLength(CommandContext context, string content, string path)
         {
             var bytes = Fields.Utf8Length(content);
             if (bytes > context.Options.MaxContentBytes)
-                throw RuleBrokenException.Refused(ErrorCodes.ContentTooLong, path + " is " + bytes + " bytes, limit " + context.Options.MaxContentBytes);
+                throw RuleBrokenException.Refused(ErrorCodes.ContentTooLong, path + " is " + bytes + " bytes, limit "
+                    + context.Options.MaxContentBytes);
         }
 
         public static void CheckFeedback(JsonElement parent, string path)
         {
-            if (!Fields.TryGet(parent, "feedback", out var feedback) || feedback.ValueKind == JsonValueKind.Null) return;
-            if (feedback.ValueKind != JsonValueKind.Object) throw RuleBrokenException.Shape(ErrorCodes.InvalidField, path + ".feedback must be an object");
+            if (!Fields.TryGet(parent, "feedback", out var feedback)
+                || feedback.ValueKind == JsonValueKind.Null) return;
+            if (feedback.ValueKind != JsonValueKind.Object) throw RuleBrokenException.Shape(ErrorCodes.InvalidField,
+                path + ".feedback must be an object");
             var id = Fields.RequiredString(feedback, "id", path + ".feedback.id");
             if (Fields.Utf8Length(id) > MaxFeedbackIdBytes)
-                throw RuleBrokenException.Refused(ErrorCodes.FeedbackIdTooLong, "limit " + MaxFeedbackIdBytes + " bytes");
+                throw RuleBrokenException.Refused(ErrorCodes.FeedbackIdTooLong, "limit " + MaxFeedbackIdBytes
+                    + " bytes");
         }
     }
 }

@@ -42,7 +42,8 @@ namespace WecomPS.Testing.Protocol
             else if (envelope.Cmd.Length == 0) envelope.Problem = "cmd must not be empty";
             else if (headers.ValueKind != JsonValueKind.Object) envelope.Problem = "headers must be an object";
             else if (envelope.ReqId == null) envelope.Problem = "headers.req_id must be a non-empty string";
-            else if (envelope.HasBody && body.ValueKind != JsonValueKind.Object) envelope.Problem = "body must be an object";
+            else if (envelope.HasBody && body.ValueKind != JsonValueKind.Object) envelope.Problem =
+                "body must be an object";
             return envelope;
         }
     }

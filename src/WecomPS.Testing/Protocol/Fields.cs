@@ -8,21 +8,24 @@ namespace WecomPS.Testing.Protocol
     /// </summary>
     internal static class Fields
     {
-        public static JsonElement RequiredObject(JsonElement parent, string name, string path, int errcode = ErrorCodes.InvalidField)
+        public static JsonElement RequiredObject(JsonElement parent, string name, string path,
+            int errcode = ErrorCodes.InvalidField)
         {
             if (!TryGet(parent, name, out var value) || value.ValueKind != JsonValueKind.Object)
                 throw RuleBrokenException.Shape(errcode, path + " must be an object");
             return value;
         }
 
-        public static string RequiredString(JsonElement parent, string name, string path, int errcode = ErrorCodes.InvalidField)
+        public static string RequiredString(JsonElement parent, string name, string path,
+            int errcode = ErrorCodes.InvalidField)
         {
             if (!TryGet(parent, name, out var value) || value.ValueKind != JsonValueKind.String)
                 throw RuleBrokenException.Shape(errcode, path + " must be a string");
             return value.GetString();
         }
 
-        public static string RequiredNonEmptyString(JsonElement parent, string name, string path, int errcode = ErrorCodes.InvalidField)
+        public static string RequiredNonEmptyString(JsonElement parent, string name, string path,
+            int errcode = ErrorCodes.InvalidField)
         {
             var text = RequiredString(parent, name, path, errcode);
             if (text.Length == 0) throw RuleBrokenException.Shape(errcode, path + " must not be empty");
@@ -37,9 +40,11 @@ namespace WecomPS.Testing.Protocol
             return value.GetString();
         }
 
-        public static long RequiredInteger(JsonElement parent, string name, string path, int errcode = ErrorCodes.InvalidField)
+        public static long RequiredInteger(JsonElement parent, string name, string path,
+            int errcode = ErrorCodes.InvalidField)
         {
-            if (!TryGet(parent, name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+            if (!TryGet(parent, name, out var value) || value.ValueKind != JsonValueKind.Number
+                || !value.TryGetInt64(out var number))
                 throw RuleBrokenException.Shape(errcode, path + " must be an integer");
             return number;
         }

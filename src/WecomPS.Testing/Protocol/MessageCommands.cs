@@ -13,13 +13,15 @@ namespace WecomPS.Testing.Protocol
             {
                 if (chatType.ValueKind != JsonValueKind.Number || !chatType.TryGetInt32(out var value))
                     throw RuleBrokenException.Shape(ErrorCodes.InvalidChatType, "chat_type must be an integer");
-                if (value < 0 || value > 2) throw RuleBrokenException.Refused(ErrorCodes.InvalidChatType, "chat_type must be 0, 1 or 2");
+                if (value < 0 || value > 2) throw RuleBrokenException.Refused(ErrorCodes.InvalidChatType,
+                    "chat_type must be 0, 1 or 2");
             }
             var msgType = Fields.RequiredString(body, "msgtype", "body.msgtype");
             if (msgType == "markdown") ContentRules.CheckMarkdown(context, body);
             else if (msgType == "template_card") ContentRules.CheckTemplateCard(body);
             else if (ContentRules.IsMedia(msgType)) ContentRules.CheckMedia(context, body, msgType);
-            else throw RuleBrokenException.Refused(ErrorCodes.InvalidMessageType, "aibot_send_msg does not take msgtype '" + msgType + "'");
+            else throw RuleBrokenException.Refused(ErrorCodes.InvalidMessageType,
+                "aibot_send_msg does not take msgtype '" + msgType + "'");
 
             TakeRate(context, chatId);
             return CommandResult.Ok();
@@ -35,7 +37,8 @@ namespace WecomPS.Testing.Protocol
             if (msgType == "markdown") ContentRules.CheckMarkdown(context, body);
             else if (msgType == "template_card") ContentRules.CheckTemplateCard(body);
             else if (ContentRules.IsMedia(msgType)) ContentRules.CheckMedia(context, body, msgType);
-            else throw RuleBrokenException.Refused(ErrorCodes.InvalidMessageType, "aibot_respond_msg does not take msgtype '" + msgType + "' on the long connection");
+            else throw RuleBrokenException.Refused(ErrorCodes.InvalidMessageType,
+                "aibot_respond_msg does not take msgtype '" + msgType + "' on the long connection");
             return UseOneShot(context, callback);
         }
 
@@ -51,7 +54,8 @@ namespace WecomPS.Testing.Protocol
                 ContentRules.CheckContentLength(context, content, "text.content");
             }
             else if (msgType == "template_card") ContentRules.CheckTemplateCard(body);
-            else throw RuleBrokenException.Refused(ErrorCodes.InvalidMessageType, "welcome replies take text or template_card, not '" + msgType + "'");
+            else throw RuleBrokenException.Refused(ErrorCodes.InvalidMessageType,
+                "welcome replies take text or template_card, not '" + msgType + "'");
             return UseOneShot(context, callback);
         }
 
@@ -61,13 +65,16 @@ namespace WecomPS.Testing.Protocol
             FindCallback(context, c => c.EventType == "template_card_event", context.Options.UpdateWindow);
             var responseType = Fields.RequiredString(body, "response_type", "body.response_type");
             if (responseType != "update_template_card")
-                throw RuleBrokenException.Refused(ErrorCodes.InvalidResponseType, "expected update_template_card, got '" + responseType + "'");
+                throw RuleBrokenException.Refused(ErrorCodes.InvalidResponseType,
+                    "expected update_template_card, got '" + responseType + "'");
             ContentRules.CheckTemplateCard(body);
             if (Fields.TryGet(body, "userids", out var userIds) && userIds.ValueKind != JsonValueKind.Null)
             {
-                if (userIds.ValueKind != JsonValueKind.Array) throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.userids must be an array of strings");
+                if (userIds.ValueKind != JsonValueKind.Array) throw RuleBrokenException.Shape(ErrorCodes.InvalidField,
+                    "body.userids must be an array of strings");
                 foreach (var item in userIds.EnumerateArray())
-                    if (item.ValueKind != JsonValueKind.String) throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.userids must be an array of strings");
+                    if (item.ValueKind != JsonValueKind.String) throw RuleBrokenException.Shape(
+                        ErrorCodes.InvalidField, "body.userids must be an array of strings");
             }
             return CommandResult.Ok();
         }
@@ -88,12 +95,15 @@ namespace WecomPS.Testing.Protocol
             {
                 if (callback.Streams.TryGetValue(id, out var existing))
                 {
-                    if (existing.Finished) throw RuleBrokenException.Refused(ErrorCodes.StreamFinished, "stream '" + id + "' already got finish:true");
-                    if (context.Now - existing.FirstFrameAt > context.Options.StreamLifetime) throw RuleBrokenException.Refused(ErrorCodes.StreamExpired);
+                    if (existing.Finished) throw RuleBrokenException.Refused(ErrorCodes.StreamFinished, "stream '" + id
+                        + "' already got finish:true");
+                    if (context.Now - existing.FirstFrameAt > context.Options.StreamLifetime)
+                        throw RuleBrokenException.Refused(ErrorCodes.StreamExpired);
                 }
                 else
                 {
-                    // Only a stream's first frame counts against the rate limit (refreshes probably do not: docs/protocol.md §8).
+                    // Only a stream's first frame counts against the rate limit (refreshes probably do not:
+                    // docs/protocol.md §8).
                     TakeRate(context, callback.ConversationKey);
                     callback.Streams[id] = existing = new StreamState(context.Now);
                 }
@@ -106,13 +116,16 @@ namespace WecomPS.Testing.Protocol
         }
 
         /// <summary>Finds the pushed callback the req_id names, checking kind and age.</summary>
-        private static PushedCallback FindCallback(CommandContext context, System.Func<PushedCallback, bool> rightKind, System.TimeSpan window)
+        private static PushedCallback FindCallback(CommandContext context, System.Func<PushedCallback, bool> rightKind,
+            System.TimeSpan window)
         {
             PushedCallback callback;
             lock (context.State.Sync) context.State.Callbacks.TryGetValue(context.ReqId, out callback);
-            if (callback == null) throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId, "req_id is not a callback the server pushed");
+            if (callback == null) throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId,
+                "req_id is not a callback the server pushed");
             if (!rightKind(callback))
-                throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId, context.Cmd + " cannot answer " + (callback.EventType ?? callback.Cmd));
+                throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId, context.Cmd + " cannot answer "
+                    + (callback.EventType ?? callback.Cmd));
             if (context.Now - callback.PushedAt > window) throw RuleBrokenException.Refused(ErrorCodes.RequestExpired);
             return callback;
         }

@@ -8,9 +8,11 @@ namespace WecomPS.Testing.Protocol
     internal static class PushBuilder
     {
         // Raw UTF-8 (not \uXXXX) for non-ASCII text, like the real server's frames.
-        private static readonly JsonSerializerOptions Output = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        private static readonly JsonSerializerOptions Output = new JsonSerializerOptions { Encoder =
+            JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-        public static string Message(string reqId, string msgId, string botId, string userId, string chatId, string msgType,
+        public static string Message(string reqId, string msgId, string botId, string userId, string chatId,
+            string msgType,
             JsonNode content, JsonNode quote, long createTime, string responseUrl)
         {
             var body = new JsonObject
@@ -60,7 +62,8 @@ namespace WecomPS.Testing.Protocol
             {
                 case null: return null;
                 case JsonNode node: return node.DeepClone();
-                case JsonElement element: return element.ValueKind == JsonValueKind.Undefined ? null : JsonNode.Parse(element.GetRawText());
+                case JsonElement element: return element.ValueKind == JsonValueKind.Undefined ? null
+                    : JsonNode.Parse(element.GetRawText());
                 default: return JsonSerializer.SerializeToNode(value, value.GetType());
             }
         }

@@ -6,7 +6,8 @@ namespace WecomPS.Testing.Protocol
     /// <summary>What the double remembers about a callback it pushed, to judge replies on its req_id.</summary>
     internal sealed class PushedCallback
     {
-        public PushedCallback(string reqId, string cmd, string eventType, string userId, string chatId, DateTimeOffset pushedAt)
+        public PushedCallback(string reqId, string cmd, string eventType, string userId, string chatId,
+            DateTimeOffset pushedAt)
         {
             ReqId = reqId;
             Cmd = cmd;
@@ -36,7 +37,8 @@ namespace WecomPS.Testing.Protocol
         /// <summary>A markdown / template_card / media / welcome reply was accepted.</summary>
         public bool OneShotUsed { get; set; }
 
-        public Dictionary<string, StreamState> Streams { get; } = new Dictionary<string, StreamState>(StringComparer.Ordinal);
+        public Dictionary<string, StreamState> Streams { get; } = new Dictionary<string,
+            StreamState>(StringComparer.Ordinal);
     }
 
     internal sealed class StreamState

@@ -7,9 +7,11 @@ namespace WecomPS.Testing.Protocol
     internal sealed class RateLimiter
     {
         private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
-        private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new Dictionary<string, Queue<DateTimeOffset>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new Dictionary<string,
+            Queue<DateTimeOffset>>(StringComparer.Ordinal);
 
-        /// <summary>Counts one send and returns true, or returns false when <paramref name="perMinute"/> is reached.</summary>
+        /// <summary>Counts one send and returns true, or returns false when <paramref name="perMinute"/> is
+        /// reached.</summary>
         public bool TryTake(string conversation, DateTimeOffset now, int perMinute)
         {
             if (perMinute <= 0) return true;

@@ -19,14 +19,17 @@ namespace WecomPS.Testing.Protocol
 
         public int Errcode { get; }
 
-        /// <summary>True when the frame's shape is wrong (a client bug), not merely refused by a business rule.</summary>
+        /// <summary>True when the frame's shape is wrong (a client bug), not merely refused by a business
+        /// rule.</summary>
         public bool IsViolation { get; }
 
         public CommandResult ToResult() =>
             IsViolation ? CommandResult.Violating(Errcode, Detail) : CommandResult.Error(Errcode, Detail);
 
-        public static RuleBrokenException Refused(int errcode, string detail = null) => new RuleBrokenException(errcode, detail, false);
+        public static RuleBrokenException Refused(int errcode,
+            string detail = null) => new RuleBrokenException(errcode, detail, false);
 
-        public static RuleBrokenException Shape(int errcode, string detail) => new RuleBrokenException(errcode, detail, true);
+        public static RuleBrokenException Shape(int errcode, string detail) => new RuleBrokenException(errcode, detail,
+            true);
     }
 }

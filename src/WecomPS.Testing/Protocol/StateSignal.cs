@@ -44,6 +44,7 @@ namespace WecomPS.Testing.Protocol
             }
         }
 
-        private static TaskCompletionSource<bool> NewSource() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static TaskCompletionSource<bool> NewSource()
+            => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -12,7 +12,8 @@ namespace WecomPS.Testing.Server
     {
         private const int MaxHeadBytes = 32 * 1024;
 
-        private HttpRequestHead(string method, string target, string version, Dictionary<string, string> headers, byte[] leftover)
+        private HttpRequestHead(string method, string target, string version, Dictionary<string, string> headers,
+            byte[] leftover)
         {
             Method = method;
             Target = target;
@@ -52,7 +53,8 @@ namespace WecomPS.Testing.Server
             return false;
         }
 
-        /// <summary>Reads until the blank line. Returns null when the peer closed first or the head is malformed.</summary>
+        /// <summary>Reads until the blank line. Returns null when the peer closed first or the head is
+        /// malformed.</summary>
         public static async Task<HttpRequestHead> ReadAsync(Stream stream, CancellationToken cancellation)
         {
             var buffer = new byte[4096];
@@ -71,7 +73,8 @@ namespace WecomPS.Testing.Server
                     if (buffer.Length >= MaxHeadBytes) return null;
                     Array.Resize(ref buffer, buffer.Length * 2);
                 }
-                int read = await stream.ReadAsync(buffer, filled, buffer.Length - filled, cancellation).ConfigureAwait(false);
+                int read = await stream.ReadAsync(buffer, filled, buffer.Length - filled, cancellation)
+                    .ConfigureAwait(false);
                 if (read == 0) return null;
                 filled += read;
             }
@@ -80,7 +83,8 @@ namespace WecomPS.Testing.Server
         private static int IndexOfHeadEnd(byte[] buffer, int count)
         {
             for (int i = 0; i + 3 < count; i++)
-                if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i + 3] == '\n') return i;
+                if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i
+                    + 3] == '\n') return i;
             return -1;
         }
 

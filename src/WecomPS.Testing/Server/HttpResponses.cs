@@ -15,10 +15,12 @@ namespace WecomPS.Testing.Server
         public static string AcceptKey(string secWebSocketKey)
         {
             using (var sha1 = SHA1.Create())
-                return Convert.ToBase64String(sha1.ComputeHash(Encoding.ASCII.GetBytes(secWebSocketKey.Trim() + WebSocketGuid)));
+                return Convert.ToBase64String(sha1.ComputeHash(Encoding.ASCII.GetBytes(secWebSocketKey.Trim()
+                    + WebSocketGuid)));
         }
 
-        public static Task WriteSwitchingProtocolsAsync(Stream stream, string secWebSocketKey, CancellationToken cancellation)
+        public static Task WriteSwitchingProtocolsAsync(Stream stream, string secWebSocketKey,
+            CancellationToken cancellation)
         {
             var head = "HTTP/1.1 101 Switching Protocols\r\n"
                 + "Upgrade: websocket\r\n"
@@ -27,7 +29,8 @@ namespace WecomPS.Testing.Server
             return WriteAsync(stream, Encoding.ASCII.GetBytes(head), cancellation);
         }
 
-        public static Task WriteTextAsync(Stream stream, int status, string reason, string body, CancellationToken cancellation, string extraHeaders = "")
+        public static Task WriteTextAsync(Stream stream, int status, string reason, string body,
+            CancellationToken cancellation, string extraHeaders = "")
         {
             var bytes = Encoding.UTF8.GetBytes(body);
             var head = "HTTP/1.1 " + status + " " + reason + "\r\n"
@@ -38,7 +41,8 @@ namespace WecomPS.Testing.Server
             return WriteHeadAndBodyAsync(stream, head, bytes, cancellation);
         }
 
-        public static Task WriteMediaAsync(Stream stream, byte[] cipher, string contentDisposition, bool headOnly, CancellationToken cancellation)
+        public static Task WriteMediaAsync(Stream stream, byte[] cipher, string contentDisposition, bool headOnly,
+            CancellationToken cancellation)
         {
             var head = "HTTP/1.1 200 OK\r\n"
                 + "Content-Type: application/octet-stream\r\n"
@@ -48,7 +52,8 @@ namespace WecomPS.Testing.Server
             return WriteHeadAndBodyAsync(stream, head, headOnly ? Array.Empty<byte>() : cipher, cancellation);
         }
 
-        private static async Task WriteHeadAndBodyAsync(Stream stream, string head, byte[] body, CancellationToken cancellation)
+        private static async Task WriteHeadAndBodyAsync(Stream stream, string head, byte[] body,
+            CancellationToken cancellation)
         {
             // Header values may hold arbitrary (hostile) text; send them as UTF-8 bytes unchanged.
             await WriteAsync(stream, Encoding.UTF8.GetBytes(head), cancellation).ConfigureAwait(false);

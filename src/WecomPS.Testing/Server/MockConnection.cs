@@ -10,7 +10,8 @@ namespace WecomPS.Testing.Server
     /// <summary>One upgraded WebSocket connection: its receive loop, serialized sends and fault actions.</summary>
     internal sealed class MockConnection
     {
-        /// <summary>Frames above this are refused (the real maximum is undocumented; a 512 KiB chunk is ~700 KB).</summary>
+        /// <summary>Frames above this are refused (the real maximum is undocumented; a 512 KiB chunk is ~700
+        /// KB).</summary>
         public const int MaxFrameBytes = 16 * 1024 * 1024;
 
         private readonly Socket _socket;
@@ -40,8 +41,10 @@ namespace WecomPS.Testing.Server
 
         public delegate Task FrameHandler(MockConnection connection, byte[] utf8, bool isBinary);
 
-        /// <summary>Reads whole messages into a growing pooled buffer and hands each to <paramref name="onFrame"/>.</summary>
-        public async Task RunReceiveLoopAsync(FrameHandler onFrame, Action<MockConnection, string> onTooBig, CancellationToken cancellation)
+        /// <summary>Reads whole messages into a growing pooled buffer and hands each to <paramref
+        /// name="onFrame"/>.</summary>
+        public async Task RunReceiveLoopAsync(FrameHandler onFrame, Action<MockConnection, string> onTooBig,
+            CancellationToken cancellation)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
             try
@@ -57,7 +60,8 @@ namespace WecomPS.Testing.Server
                             if (buffer.Length >= MaxFrameBytes)
                             {
                                 onTooBig(this, "frame larger than " + MaxFrameBytes + " bytes");
-                                await CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too big").ConfigureAwait(false);
+                                await CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too big")
+                                    .ConfigureAwait(false);
                                 return;
                             }
                             var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -65,7 +69,8 @@ namespace WecomPS.Testing.Server
                             ArrayPool<byte>.Shared.Return(buffer);
                             buffer = bigger;
                         }
-                        result = await WebSocket.ReceiveAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false);
+                        result = await WebSocket.ReceiveAsync(buffer.AsMemory(length), cancellation)
+                            .ConfigureAwait(false);
                         length += result.Count;
                     }
                     while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
@@ -81,7 +86,8 @@ namespace WecomPS.Testing.Server
                     await onFrame(this, frame, result.MessageType == WebSocketMessageType.Binary).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is WebSocketException || e is OperationCanceledException || e is ObjectDisposedException || e is System.IO.IOException || e is SocketException)
+            catch (Exception e) when (e is WebSocketException || e is OperationCanceledException
+                || e is ObjectDisposedException || e is System.IO.IOException || e is SocketException)
             {
                 // The peer vanished or we aborted: the loop simply ends.
             }
@@ -92,18 +98,22 @@ namespace WecomPS.Testing.Server
             }
         }
 
-        /// <summary>Sends one text frame; sends on one socket are serialized. Returns false when nothing was sent.</summary>
+        /// <summary>Sends one text frame; sends on one socket are serialized. Returns false when nothing was
+        /// sent.</summary>
         public async Task<bool> SendAsync(byte[] utf8)
         {
             if (IsClosed) return false;
             await _sendLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                if (IsClosed || WebSocket.State != WebSocketState.Open && WebSocket.State != WebSocketState.CloseReceived) return false;
-                await WebSocket.SendAsync(utf8.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+                if (IsClosed || WebSocket.State != WebSocketState.Open
+                    && WebSocket.State != WebSocketState.CloseReceived) return false;
+                await WebSocket.SendAsync(utf8.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None)
+                    .ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (e is WebSocketException || e is ObjectDisposedException || e is System.IO.IOException || e is SocketException || e is InvalidOperationException)
+            catch (Exception e) when (e is WebSocketException || e is ObjectDisposedException
+                || e is System.IO.IOException || e is SocketException || e is InvalidOperationException)
             {
                 return false;
             }
@@ -113,7 +123,8 @@ namespace WecomPS.Testing.Server
             }
         }
 
-        /// <summary>Graceful close: sends a close frame; the receive loop ends when the client answers (or after a grace period).</summary>
+        /// <summary>Graceful close: sends a close frame; the receive loop ends when the client answers (or after a
+        /// grace period).</summary>
         public async Task CloseAsync(WebSocketCloseStatus status, string description)
         {
             if (IsClosed) return;
@@ -126,7 +137,8 @@ namespace WecomPS.Testing.Server
                         await WebSocket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is WebSocketException || e is ObjectDisposedException || e is System.IO.IOException || e is OperationCanceledException || e is SocketException)
+            catch (Exception e) when (e is WebSocketException || e is ObjectDisposedException
+                || e is System.IO.IOException || e is OperationCanceledException || e is SocketException)
             {
             }
             finally

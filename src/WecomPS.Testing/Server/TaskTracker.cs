@@ -14,7 +14,8 @@ namespace WecomPS.Testing.Server
         public void Track(Task task)
         {
             _running[task] = 0;
-            task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         public int Count => _running.Count;
