@@ -6,12 +6,13 @@
     Tasks:
       Build    (default) compile and stage the modules as out/WecomPS/ and out/WecomPS.Testing/ (plain module folders
                that Import-Module and Publish-Module take as is), then generate the help from docs/ into
-               out/WecomPS/en-US in a child pwsh.
+               out/WecomPS/en-US and out/WecomPS.Testing/en-US in child pwsh processes.
       Test     Build, then the xunit suite (dotnet test) and the Pester suite in a child process of this pwsh; fails if either fails.
                Its last line is "N passed, M failed" summed over both suites.
       Demo     Build, then run samples/DemoBot.ps1 against the in-process WeCom double (no credentials needed).
-      Docs     Generate out/WecomPS/en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/ (format:
-               docs/README.md), in a child pwsh that imports the staged module.
+      Docs     Generate out/WecomPS/en-US/WecomPS.dll-Help.xml and about_WecomPS.help.txt from docs/en-US, and the
+               test kit's from docs/en-US/WecomPS.Testing (format: docs/README.md), each in a child pwsh that
+               imports the staged module.
       Package  Build Release, check the staged out/WecomPS and out/WecomPS.Testing and zip out/WecomPS.<ver>.nupkg.
       Bench    Release build, npm ci in bench/node-peer (if node is present), then the benchmarks under bench/ (one table).
 .EXAMPLE
@@ -55,15 +56,25 @@ function Invoke-Build {
 
 # The help, generated in a child pwsh: the generator imports the staged module to read the cmdlets, and a binary
 # module cannot be unloaded, so this session never loads the dll (a later build would otherwise meet a stale copy).
+# One child per module: WecomPS from docs/en-US, the test kit WecomPS.Testing from docs/en-US/WecomPS.Testing.
 function Invoke-Docs {
-    $manifest = Join-Path $staged 'WecomPS.psd1'
-    if (-not (Test-Path -LiteralPath $manifest)) { throw "$manifest is missing: run 'dotnet pwsh ./build.ps1 Build'." }
-    Write-Step 'Help from docs/ (child pwsh)'
+    $modules = @(
+        @{ Name = 'WecomPS'; Docs = 'docs/en-US' }
+        @{ Name = 'WecomPS.Testing'; Docs = 'docs/en-US/WecomPS.Testing' }
+    )
     $pwsh = @(Get-PwshCommand)
-    $pwshArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive',
-        '-File', (Join-Path $root 'build/New-MamlHelp.ps1'), '-DocsPath', (Join-Path $root 'docs/en-US'),
-        '-OutputPath', (Join-Path $staged 'en-US'), '-ModulePath', $manifest)
-    Invoke-Native 'help generation (build/New-MamlHelp.ps1)' { & $pwsh[0] @pwshArgs }
+    foreach ($module in $modules) {
+        $folder = Join-Path $root "out/$($module.Name)"
+        $manifest = Join-Path $folder "$($module.Name).psd1"
+        if (-not (Test-Path -LiteralPath $manifest)) {
+            throw "$manifest is missing: run 'dotnet pwsh ./build.ps1 Build'."
+        }
+        Write-Step "Help of $($module.Name) from $($module.Docs) (child pwsh)"
+        $pwshArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive',
+            '-File', (Join-Path $root 'build/New-MamlHelp.ps1'), '-DocsPath', (Join-Path $root $module.Docs),
+            '-OutputPath', (Join-Path $folder 'en-US'), '-ModulePath', $manifest)
+        Invoke-Native "help generation of $($module.Name) (build/New-MamlHelp.ps1)" { & $pwsh[0] @pwshArgs }
+    }
 }
 
 function Get-PesterModulePath {

@@ -1,4 +1,5 @@
-# Executable documentation: every ```powershell block of docs/en-US/*.md and README.md runs against the WeCom double.
+# Executable documentation: every ```powershell block of docs/en-US/*.md, docs/en-US/WecomPS.Testing/*.md (the test
+# kit's help) and README.md runs against the WeCom double.
 #
 # The convention (what a block may assume, because only a real tenant or the reader's machine would have it):
 # - Each block runs in a fresh runspace, in an empty temporary folder as its current location (and as ~), with
@@ -32,7 +33,8 @@
 BeforeDiscovery {
     $repo = (Resolve-Path "$PSScriptRoot/../..").Path
     # README.md is edited by another engineer: its blocks that cannot run, until it carries not-run markers.
-    $files = @(Get-ChildItem "$repo/docs/en-US/*.md") + @(Get-Item "$repo/README.md")
+    $files = @(Get-ChildItem "$repo/docs/en-US/*.md") + @(Get-ChildItem "$repo/docs/en-US/WecomPS.Testing/*.md") +
+        @(Get-Item "$repo/README.md")
     $blocks = foreach ($file in $files) {
         $lines = Get-Content -LiteralPath $file.FullName
         $n = 0
@@ -50,7 +52,9 @@ BeforeDiscovery {
             $j = $i - 1
             while ($j -ge 0 -and $lines[$j] -match '^\s*$') { $j-- }
             if ($j -ge 0 -and $lines[$j] -match '^<!--\s*not-run:\s*(.+?)\s*-->\s*$') { $marker ??= $Matches[1] }
-            @{ Name = "$($file.Name) block $n"; File = $file.Name; Code = $code; NotRun = $marker
+            $page = [IO.Path]::GetRelativePath("$repo/docs/en-US", $file.FullName).Replace('\', '/')
+            if ($page.StartsWith('..')) { $page = $file.Name }
+            @{ Name = "$page block $n"; File = $file.Name; Code = $code; NotRun = $marker
                 ExpectError = $expectError
                 IsPester = $code -match '(?m)^\s*(Describe|It|BeforeAll)\s'; Repo = $repo }
             $i = $end

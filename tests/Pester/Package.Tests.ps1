@@ -153,9 +153,11 @@ Describe 'The package out/WecomPS.(version).nupkg' {
 }
 
 Describe 'The test kit folder out/WecomPS.Testing' {
-    It 'holds the test kit module, its format and the license, and its manifest passes' {
-        @(Get-ChildItem $kit -Recurse -File).Name | Sort-Object |
-            Should -Be @('LICENSE', 'WecomPS.Testing.dll', 'WecomPS.Testing.Format.ps1xml', 'WecomPS.Testing.psd1')
+    It 'holds the test kit module, its format, its help and the license, and its manifest passes' {
+        @(Get-ChildItem $kit -Recurse -File |
+            ForEach-Object { [IO.Path]::GetRelativePath($kit, $_.FullName).Replace('\', '/') } | Sort-Object) |
+            Should -Be @(@('LICENSE', 'WecomPS.Testing.dll', 'WecomPS.Testing.Format.ps1xml', 'WecomPS.Testing.psd1',
+                    'en-US/about_WecomPS.Testing.help.txt', 'en-US/WecomPS.Testing.dll-Help.xml') | Sort-Object)
         (Test-ModuleManifest (Join-Path $kit 'WecomPS.Testing.psd1')).ExportedCmdlets.Keys | Should -Contain 'Start-WecomMockServer'
     }
 
@@ -210,6 +212,21 @@ Describe 'build.ps1 Docs' {
         $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
         $result.Output | Should -Contain 'loaded=False'
         Test-Path (Join-Path $package 'en-US/WecomPS.dll-Help.xml') | Should -BeTrue
+    }
+
+    It 'makes the test kit help as well, also in a child pwsh' {
+        $script = (Join-Path $repo 'build.ps1').Replace("'", "''")
+        $help = Join-Path $kit 'en-US'
+        $stamp = (Get-Item (Join-Path $help 'WecomPS.Testing.dll-Help.xml')).LastWriteTimeUtc
+        Remove-Item (Join-Path $help 'about_WecomPS.Testing.help.txt')
+        $result = Invoke-ChildPwsh @"
+& '$script' Docs 6>`$null
+'loaded=' + ([AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -contains 'WecomPS.Testing')
+"@
+        $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+        $result.Output | Should -Contain 'loaded=False'
+        Test-Path (Join-Path $help 'about_WecomPS.Testing.help.txt') | Should -BeTrue
+        (Get-Item (Join-Path $help 'WecomPS.Testing.dll-Help.xml')).LastWriteTimeUtc | Should -BeGreaterThan $stamp
     }
 }
 
