@@ -147,10 +147,28 @@ namespace WecomPS.Tests
         private static (int strings, bool markerSeen, List<string> holding) WalkStrings(int pid, string secret,
             string marker)
         {
+            // The runtime writes a dump of the child (its own createdump, through the diagnostics port): more robust
+            // than attaching a debugger to a live process, which can wait forever for a thread to stop.
+            var dump = Path.Combine(Path.GetTempPath(), "wecomps-heap-" + Guid.NewGuid().ToString("N") + ".dmp");
+            try
+            {
+                new Microsoft.Diagnostics.NETCore.Client.DiagnosticsClient(pid)
+                    .WriteDump(Microsoft.Diagnostics.NETCore.Client.DumpType.WithHeap, dump, logDumpGeneration: false);
+                return WalkDump(dump, secret, marker);
+            }
+            finally
+            {
+                try { File.Delete(dump); } catch (IOException) { }
+            }
+        }
+
+        private static (int strings, bool markerSeen, List<string> holding) WalkDump(string dump, string secret,
+            string marker)
+        {
             int strings = 0;
             bool markerSeen = false;
             var holding = new List<string>();
-            using (var target = DataTarget.AttachToProcess(pid, suspend: true))
+            using (var target = DataTarget.LoadDump(dump))
             {
                 var clr = target.ClrVersions.Single();
                 // The DAC that ships beside the child's runtime (no symbol server here).
