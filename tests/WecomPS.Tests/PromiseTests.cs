@@ -19,6 +19,14 @@ namespace WecomPS.Tests
     {
         private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
+        /// <summary>
+        /// A pipeline step: waits until the stream's first frame was acked, then moves the double's clock past the
+        /// stream lifetime (10 min), so the next frame gets 846608 whatever the machine's load.
+        /// </summary>
+        private const string PastLifetime =
+            "$t = [DateTime]::UtcNow.AddSeconds(10); while (-not ($srv.Acks | Where-Object Cmd -eq 'aibot_respond_msg') "
+            + "-and [DateTime]::UtcNow -lt $t) { Start-Sleep -Milliseconds 20 }; $srv.AdvanceClock([TimeSpan]::FromMinutes(11));";
+
         [Fact]
         public void Replies_count_against_the_conversations_pacing_and_wait_instead_of_being_refused()
         {
@@ -52,13 +60,15 @@ namespace WecomPS.Tests
         [Fact]
         public void A_stream_that_expires_on_its_rollover_frame_still_delivers_every_character()
         {
-            var server = WecomMockServer.Start(new MockServerOptions { StreamLifetime = TimeSpan.FromSeconds(1) });
+            var server = WecomMockServer.Start(new MockServerOptions());
             using (var ps = new PowerShellHost())
             {
                 ps.Connect(server);
                 var pushed = server.PushText("long job", userId: "lisi");
                 ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
-                var r = ps.Run("& { 'a'; Start-Sleep -Milliseconds 1500; 'x' * 21000 } | Send-WecomMessage -ReplyTo $m -Stream");
+                // The first frame is acked, then the double's clock passes the stream's lifetime (no race with real time).
+                var r = ps.Run("& { 'a'; " + PastLifetime + " 'x' * 21000 } | Send-WecomMessage -ReplyTo $m -Stream",
+                    new Dictionary<string, object> { ["srv"] = server });
                 Assert.Empty(r.Errors);
                 Assert.Contains(r.Warnings, w => w.Contains("846608") || w.Contains("expired"));
                 var finished = server.RepliesTo(pushed.ReqId).Where(f => f.AckErrcode == 0 && f.BodyString("stream.finish") == "true")
@@ -73,14 +83,15 @@ namespace WecomPS.Tests
         [Fact]
         public void A_stream_whose_fallback_is_refused_too_says_how_much_was_not_delivered()
         {
-            var server = WecomMockServer.Start(new MockServerOptions { StreamLifetime = TimeSpan.FromMilliseconds(300) });
+            var server = WecomMockServer.Start(new MockServerOptions());
             using (var ps = new PowerShellHost())
             {
                 ps.Connect(server);
                 server.PushText("q", userId: "lisi");
                 ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
                 server.FailNext("aibot_send_msg", 93006, "invalid chatid", count: 5);
-                var r = ps.Run("'first', 'second' | ForEach-Object { Start-Sleep -Milliseconds 500; $_ } | Send-WecomMessage -ReplyTo $m -Stream");
+                var r = ps.Run("& { 'first'; " + PastLifetime + " 'second' } | Send-WecomMessage -ReplyTo $m -Stream",
+                    new Dictionary<string, object> { ["srv"] = server });
                 var e = Assert.Single(r.Errors);
                 Assert.StartsWith("WecomStreamIncomplete", e.FullyQualifiedErrorId);
                 Assert.Contains("12 characters", e.Exception.Message);   // "first\nsecond"
