@@ -50,9 +50,8 @@ namespace WecomPS.Testing
                 var frame = Record(new ReceivedFrame(connection.Id, DateTimeOffset.UtcNow, recorded, false,
                     envelope.Cmd, envelope.ReqId));
                 CommandResult result;
-                var matched = envelope.Problem == null ? TakeMatchingFault(envelope) : null;
-                if (matched != null && matched.Kind == MockFault.ErrCode)
-                    result = CommandResult.Injected(matched.ErrCode, ErrorCodes.DefaultMessage(matched.ErrCode));
+                var matched = envelope.Problem == null ? TakeFault(envelope) : null;
+                if (matched != null && matched.Kind == MockFault.ErrCode) result = matched.Refusal();
                 else if (envelope.Problem == null) result = Handle(new CommandContext(_state, connection, envelope,
                     Now));
                 else if (envelope.ReqId != null) result = CommandResult.Violating(ErrorCodes.InvalidFrame,
@@ -66,7 +65,6 @@ namespace WecomPS.Testing
         {
             try
             {
-                if (TryTakeInjectedFailure(context.Cmd, out var injected)) return injected;
                 if (!KnownCommands.Contains(context.Cmd))
                     return CommandResult.Violating(ErrorCodes.UnknownCommand, "unknown cmd '" + context.Cmd + "'");
                 if (context.Cmd == "aibot_subscribe") return Subscribe(context);
@@ -175,8 +173,7 @@ namespace WecomPS.Testing
                 frame.ReqId, result.Errcode, errmsg));
             _state.Changed.Notify();
             if (forced == MockFault.DropConnection) connection.Abort();
-            if (forced == MockFault.LoseAck || forced == MockFault.DropConnection
-                || ApplyAckFault(connection, frame.Cmd))
+            if (forced == MockFault.LoseAck || forced == MockFault.DropConnection)
             {
                 result.AfterAck?.Invoke();
                 return;
