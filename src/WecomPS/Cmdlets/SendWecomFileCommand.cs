@@ -143,14 +143,8 @@ namespace WecomPS.Cmdlets
 
         /// <summary>-Title and -Description are shown for a video only: on anything else they are refused, not
         /// dropped.</summary>
-        private bool TitleFits(string type, object target)
-        {
-            if (type == "video" || (Title == null && Description == null)) return true;
-            WriteError(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
-                "-Title and -Description are shown for a "
-                + "video only; this would be sent as " + type + ". Nothing was sent.", target);
-            return false;
-        }
+        private bool TitleFits(string type, object target) =>
+            TryRun(() => MediaLimits.CheckTitle(type, Title, Description), target);
 
         private static string Named(string fileName) => string.IsNullOrEmpty(fileName) ? "" : " ('" + fileName + "')";
 

@@ -51,6 +51,15 @@ namespace WecomPS.Media
         public static int ChunkCount(long size) => (int)((size + ChunkSize - 1) / ChunkSize);
 
         /// <summary>Throws a WecomException that says what is wrong with the file for this media type.</summary>
+        /// <summary>A video's title and description are shown; on any other type they would be dropped: refuse them.</summary>
+        public static void CheckTitle(string mediaType, string title, string description)
+        {
+            if (mediaType == "video" || (title == null && description == null)) return;
+            throw new WecomException(ErrorIds.ParameterNotApplicable, ErrorCategory.InvalidArgument,
+                "-Title and -Description are shown for a video only; this would be sent as " + mediaType
+                + ". Nothing was sent.");
+        }
+
         public static void Validate(FileInfo file, string mediaType)
         {
             if (!file.Exists)
