@@ -156,7 +156,9 @@ function Invoke-Bench {
     # src/WecomPS.Testing/bin/Release (the pwsh scripts load the double from there).
     $script:Configuration = 'Release'
     Invoke-Build
-    $benchArgs = @($BenchArgs | Where-Object { $_ })
+    # From a Unix shell `-BenchArgs 'side','--quick'` arrives as one string "side,--quick" (pwsh -File does not
+    # parse arrays): split it, so the documented command works from bash as well as from pwsh.
+    $benchArgs = @($BenchArgs | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
     if ((Get-Command node -ErrorAction SilentlyContinue) -and (Get-Command npm -ErrorAction SilentlyContinue)) {
         Write-Step 'npm ci in bench/node-peer (the official Node SDK, pinned by package-lock.json)'
         Push-Location (Join-Path $root 'bench/node-peer')

@@ -45,11 +45,12 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
                 if ($Kind -eq 'WecomPS') { $null = Receive-WecomMessage -Wait -Count $n -Timeout 300 } else { $null = Receive-BenchFloor -Count $n }
             }
             'burst' {
-                $g = Gc-Counts
+                $g = Gc-Counts; $p = [GC]::GetTotalPauseDuration()
                 Out-Line 'ARMED'
                 if ($Kind -eq 'WecomPS') { $null = Receive-WecomMessage -Wait -Count $n -Timeout 300 } else { $null = Receive-BenchFloor -Count $n }
                 $r.end = [Diagnostics.Stopwatch]::GetTimestamp()
                 $h = Gc-Counts; $r.gen0 = $h[0] - $g[0]; $r.gen1 = $h[1] - $g[1]; $r.gen2 = $h[2] - $g[2]
+                $r.pauseMs = ([GC]::GetTotalPauseDuration() - $p).TotalMilliseconds
             }
             'latency' {
                 [WecomPS.Bench.Floor.AddBenchArrivalCommand]::Reset($n)

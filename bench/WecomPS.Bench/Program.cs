@@ -28,7 +28,7 @@ namespace WecomPS.Bench
                 case "idle":
                     return await RunAllAsync(mode, Options.Parse(args));
                 default:
-                    Console.Error.WriteLine("usage: WecomPS.Bench [all|upload|side|idle|inbound|reconnect|pwsh|profile] [--runs N] [--sizes 1,5,20] [--no-node] [--no-pwsh] [--quick]");
+                    Console.Error.WriteLine("usage: WecomPS.Bench [all|upload|side|idle|inbound|reconnect|pwsh|profile] [--runs N] [--sizes 1,5,20] [--no-node] [--no-pwsh] [--quick] [--clients a,b] [--burst N] [--settle MS]");
                     return 2;
             }
         }
@@ -62,6 +62,8 @@ namespace WecomPS.Bench
         public bool NoPwsh;
         public bool Quick;
         public string[] Clients;
+        public int Burst;
+        public int SettleMs = -1;   // side: pause after the warm-up (default 2000 ms)   // side: messages in the burst (default 20000); a large one gives a profiler time to attach
         public string Root;
 
         public static Options Parse(string[] a)
@@ -76,6 +78,8 @@ namespace WecomPS.Bench
                     case "--no-node": o.NoNode = true; break;
                     case "--no-pwsh": o.NoPwsh = true; break;
                     case "--quick": o.Quick = true; break;
+                    case "--settle": o.SettleMs = int.Parse(a[++i], CultureInfo.InvariantCulture); break;
+                    case "--burst": o.Burst = int.Parse(a[++i], CultureInfo.InvariantCulture); break;
                     case "--clients": o.Clients = a[++i].Split(','); break;
                     case "--root": o.Root = a[++i]; break;
                 }
