@@ -16,32 +16,33 @@ namespace WecomPS.Messages
 
         public static WecomMessage Parse(InboundFrame frame, DateTimeOffset receivedAt)
         {
-            var body = frame.Body;
-            if (body.ValueKind != JsonValueKind.Object) throw new FormatException("callback without a body object");
+            var source = frame.BodySource;
+            if (source == null) throw new FormatException("callback without a body object");
 
-            string msgType = Json.Str(body, "msgtype");
-            bool isEvent = frame.Cmd == WecomCommands.EventCallback || msgType == "event"
-                || Json.Find(body, "event").ValueKind == JsonValueKind.Object;
-            WecomMessage m = isEvent ? ParseEvent(body) : ParseMessage(body, msgType);
+            // One pass over the body's bytes for what every callback has; the rest of a message (media, events,
+            // quotes, mixed items) is read from a parsed document, built only for those.
+            var f = BodyFields.Read(source.Utf8);
+            string msgType = f.MsgType;
+            bool isEvent = frame.Cmd == WecomCommands.EventCallback || msgType == "event" || f.HasEventObject;
+            WecomMessage m = isEvent ? ParseEvent(source.Element) : ParseMessage(source, ref f);
 
             m.Cmd = frame.Cmd;
             m.ReqId = frame.ReqId;
-            m.MsgId = Json.Str(body, "msgid");
+            m.MsgId = f.MsgId;
             m.MsgType = isEvent ? "event" : msgType;
-            m.AibotId = Json.Str(body, "aibotid");
-            m.ChatType = Json.Str(body, "chattype");
-            m.UserId = Json.Str(body, "from.userid");
+            m.AibotId = f.AibotId;
+            m.ChatType = f.ChatType;
+            m.UserId = f.UserId;
             // In a single chat there is no chatid: the conversation is addressed by the sender's userid.
-            m.ChatId = Json.Str(body, "chatid") ?? (m.ChatType == "group" ? null : m.UserId);
-            m.ResponseUrl = Json.Str(body, "response_url");
+            m.ChatId = f.ChatId ?? (m.ChatType == "group" ? null : m.UserId);
+            m.ResponseUrl = f.ResponseUrl;
             // Ids are keys of the dedup and chat tables: a frame with an absurd one is not a message to keep.
             CheckId("msgid", m.MsgId); CheckId("chatid", m.ChatId); CheckId("from.userid", m.UserId);
             CheckId("headers.req_id", m.ReqId); CheckId("aibotid", m.AibotId); CheckId("chattype", m.ChatType);
-            m.CreateTime = Json.UnixTime(body, "create_time") ?? Json.UnixTime(body, "created_at");
+            m.CreateTime = f.CreateTime ?? f.CreatedAt;
             m.ReceivedAt = receivedAt;
-            m.Body = body;
-            if (body.TryGetProperty("quote", out var quote)
-                && quote.ValueKind == JsonValueKind.Object) m.Quote = ParseQuote(quote);
+            m.BodySource = source;
+            if (f.HasQuoteObject) m.Quote = ParseQuote(source.Element.GetProperty("quote"));
             return m;
         }
 
@@ -55,13 +56,17 @@ namespace WecomPS.Messages
                                           MaxIdLength + ")");
         }
 
-        private static WecomMessage ParseMessage(JsonElement body, string msgType)
+        private static WecomMessage ParseMessage(JsonBody source, ref BodyFields f)
         {
-            var content = Json.Find(body, msgType ?? "");
+            string msgType = f.MsgType;
             switch (msgType)
             {
-                case "text": return new WecomPS.Message.Text { Content = Json.Str(content, "content") };
-                case "voice": return new WecomPS.Message.Voice { Content = Json.Str(content, "content") };
+                case "text": return new WecomPS.Message.Text { Content = f.TextContent };
+                case "voice": return new WecomPS.Message.Voice { Content = f.VoiceContent };
+            }
+            var content = Json.Find(source.Element, msgType ?? "");
+            switch (msgType)
+            {
                 case "image": return FillMedia(new WecomPS.Message.Image(), content);
                 case "file": return FillMedia(new WecomPS.Message.File(), content);
                 case "video": return FillMedia(new WecomPS.Message.Video(), content);

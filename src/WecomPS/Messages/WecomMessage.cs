@@ -33,12 +33,14 @@ namespace WecomPS.Messages
         /// <summary>The name of the session that received it.</summary>
         public string SessionName { get; internal set; }
         /// <summary>The callback's <c>body</c> as JSON text (aes keys included: treat it as sensitive).</summary>
-        public string RawBody => _rawBody ?? (_rawBody = Body.ValueKind == JsonValueKind.Undefined ? null
-            : Body.GetRawText());
+        public string RawBody => _rawBody ?? (_rawBody = BodySource == null ? null : Body.GetRawText());
         private string _rawBody;
 
-        /// <summary>The parsed body (a private copy): RawBody is made from it only when someone asks.</summary>
-        internal JsonElement Body { get; set; }
+        /// <summary>The body (a private copy of its bytes), parsed only when someone asks: RawBody, GetBody(),
+        /// the fields of media and events.</summary>
+        internal Protocol.JsonBody BodySource { get; set; }
+
+        internal JsonElement Body => BodySource?.Element ?? default;
 
         /// <summary>
         /// The stable PowerShell type name: the CLR type's own name (<c>WecomPS.Message.Text</c>,

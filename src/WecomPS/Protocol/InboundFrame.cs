@@ -12,22 +12,24 @@ namespace WecomPS.Protocol
         public string ReqId { get; private set; }
         public int? ErrCode { get; private set; }
         public string ErrMsg { get; private set; }
-        /// <summary>The <c>body</c> object, or <c>default</c> (Undefined) when absent.</summary>
-        public JsonElement Body { get; private set; }
+        /// <summary>The <c>body</c> object, or <c>default</c> (Undefined) when absent or not an object.</summary>
+        public JsonElement Body => BodySource?.Element ?? default;
+        /// <summary>The <c>body</c> object as bytes (parsed on demand), or null.</summary>
+        public JsonBody BodySource { get; private set; }
         public int ByteLength { get; private set; }
 
         /// <summary>An ack is a frame without a command that echoes a req_id (a <c>cmd:"pong"</c> is tolerated
         /// too).</summary>
         public bool IsAck => ReqId != null && (Cmd == null || Cmd == "pong") && ErrCode.HasValue;
-        public bool HasBody => Body.ValueKind == JsonValueKind.Object;
+        public bool HasBody => BodySource != null;
 
         /// <summary>Parses a frame; throws <see cref="FormatException"/> with a short reason when it is not a
         /// frame.</summary>
         /// <remarks>
         /// One pass of a <see cref="Utf8JsonReader"/> over the received bytes: the envelope's fields are read as they
-        /// come, only <c>body</c> becomes a <see cref="JsonElement"/> (its own small document, no copy of the whole
-        /// frame). The whole text is still validated, and a repeated member counts as <see cref="JsonDocument"/>
-        /// counts it: the last one wins.
+        /// come, <c>body</c> is validated and copied as bytes (<see cref="JsonBody"/>; no document unless asked for).
+        /// The whole text is still validated, and a repeated member counts as <see cref="JsonDocument"/> counts it:
+        /// the last one wins.
         /// </remarks>
         public static InboundFrame Parse(ArraySegment<byte> utf8)
         {
@@ -39,10 +41,11 @@ namespace WecomPS.Protocol
             bool isObject;
             try
             {
-                var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(cleaned.Array, cleaned.Offset, cleaned.Count));
+                var bytes = new ReadOnlySpan<byte>(cleaned.Array, cleaned.Offset, cleaned.Count);
+                var reader = new Utf8JsonReader(bytes);
                 if (!reader.Read()) throw new FormatException("not valid JSON: the frame is empty");
                 isObject = reader.TokenType == JsonTokenType.StartObject;
-                if (isObject) ReadEnvelope(ref reader, frame, ref undecodable);
+                if (isObject) ReadEnvelope(ref reader, bytes, frame, ref undecodable);
                 else reader.Skip();
                 // Nothing but white space may follow the value.
                 if (reader.Read()) throw new FormatException("not valid JSON: more than one value");
@@ -54,7 +57,7 @@ namespace WecomPS.Protocol
             if (!isObject) throw new FormatException("the frame is not a JSON object");
             if (undecodable != null) throw undecodable;
             // The seed looks for errcode in the body too: tolerate it there on acks.
-            if (!frame.ErrCode.HasValue && frame.Cmd == null && frame.Body.ValueKind == JsonValueKind.Object &&
+            if (!frame.ErrCode.HasValue && frame.Cmd == null && frame.HasBody &&
                 frame.Body.TryGetProperty("errcode", out var bodyErr))
                 frame.ErrCode = Json.ReadInt(bodyErr);
             if (frame.Cmd == null && frame.ReqId == null) throw new FormatException(
@@ -70,14 +73,15 @@ namespace WecomPS.Protocol
         private static readonly byte[] BodyName = Encoding.UTF8.GetBytes("body");
 
         /// <summary>Reads the members of the frame object; the reader starts on its '{' and ends on its '}'.</summary>
-        private static void ReadEnvelope(ref Utf8JsonReader reader, InboundFrame frame, ref Exception undecodable)
+        private static void ReadEnvelope(ref Utf8JsonReader reader, ReadOnlySpan<byte> bytes, InboundFrame frame,
+            ref Exception undecodable)
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals(CmdName))
                 {
                     reader.Read();
-                    frame.Cmd = StringOrNull(ref reader, ref undecodable);
+                    frame.Cmd = KnownCommand(ref reader) ?? StringOrNull(ref reader, ref undecodable);
                 }
                 else if (reader.ValueTextEquals(HeadersName))
                 {
@@ -105,8 +109,13 @@ namespace WecomPS.Protocol
                 else if (reader.ValueTextEquals(BodyName))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject) frame.Body = JsonElement.ParseValue(ref reader);
-                    else { frame.Body = default; reader.Skip(); }
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        int start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        frame.BodySource = new JsonBody(bytes.Slice(start, (int)reader.BytesConsumed - start).ToArray());
+                    }
+                    else { frame.BodySource = null; reader.Skip(); }
                 }
                 else
                 {
@@ -114,6 +123,22 @@ namespace WecomPS.Protocol
                     reader.Skip();
                 }
             }
+        }
+
+        private static readonly string[] Commands =
+        {
+            WecomCommands.MessageCallback, WecomCommands.EventCallback, WecomCommands.LegacyCallback, "pong",
+        };
+        private static readonly byte[][] CommandBytes = Array.ConvertAll(Commands, Encoding.UTF8.GetBytes);
+
+        /// <summary>The shared string of a push command (one string less per frame), or null for any other
+        /// value.</summary>
+        private static string KnownCommand(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.String) return null;
+            for (int i = 0; i < CommandBytes.Length; i++)
+                if (reader.ValueTextEquals(CommandBytes[i])) return Commands[i];
+            return null;
         }
 
         /// <summary>The string at the reader, else null (any other value is skipped).</summary>

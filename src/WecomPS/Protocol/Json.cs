@@ -28,7 +28,7 @@ namespace WecomPS.Protocol
             {
                 case JsonValueKind.Number:
                     if (e.TryGetInt64(out var i)) return i;
-                    return e.TryGetDouble(out var d) && d >= -9.2e18 && d <= 9.2e18 ? (long)d : (long?)null;
+                    return e.TryGetDouble(out var d) ? WholeLong(d) : null;
                 case JsonValueKind.String: return long.TryParse(e.GetString(), NumberStyles.Integer,
                     CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
                 default: return null;
@@ -75,18 +75,35 @@ namespace WecomPS.Protocol
         public static DateTimeOffset? UnixTime(JsonElement e, string path)
         {
             var found = Find(e, path);
-            if (found.ValueKind == JsonValueKind.Undefined) return null;
-            var secs = ReadLong(found);
-            if (secs.HasValue)
+            switch (found.ValueKind)
             {
-                long s = secs.Value > 100_000_000_000 ? secs.Value / 1000 : secs.Value;
-                return s >= 0 && s <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(s) : (DateTimeOffset?)null;
+                case JsonValueKind.Number:
+                    return found.TryGetInt64(out var i) ? FromUnixSeconds(i)
+                        : found.TryGetDouble(out var d) ? FromUnixSeconds(WholeLong(d)) : null;
+                case JsonValueKind.String: return TimeFromText(found.GetString());
+                default: return null;
             }
-            if (found.ValueKind == JsonValueKind.String &&
-                DateTimeOffset.TryParse(found.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
-                    out var parsed))
-                return parsed;
-            return null;
+        }
+
+        /// <summary>The whole part of a number when a long holds it, else null (never a wrapped value).</summary>
+        internal static long? WholeLong(double d) => d >= -9.2e18 && d <= 9.2e18 ? (long)d : (long?)null;
+
+        /// <summary>Seconds, or milliseconds when the number is too large to be seconds; null outside
+        /// 1970..9999.</summary>
+        internal static DateTimeOffset? FromUnixSeconds(long? value)
+        {
+            if (!value.HasValue) return null;
+            long s = value.Value > 100_000_000_000 ? value.Value / 1000 : value.Value;
+            return s >= 0 && s <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(s) : (DateTimeOffset?)null;
+        }
+
+        /// <summary>A string holding a number of seconds (or milliseconds), else a date.</summary>
+        internal static DateTimeOffset? TimeFromText(string text)
+        {
+            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+                return FromUnixSeconds(n);
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+                out var parsed) ? parsed : (DateTimeOffset?)null;
         }
 
         /// <summary>9999-12-31T23:59:59Z, the last second a DateTimeOffset holds.</summary>

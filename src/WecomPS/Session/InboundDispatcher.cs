@@ -104,7 +104,7 @@ namespace WecomPS.Session
             }
             Interlocked.Increment(ref _messagesReceived);
             if (message.ChatId != null)
-                _chats.Seen(new ChatInfo(message.ChatId, message.ChatType, message.UserId, message.ReceivedAt));
+                _chats.Seen(message.ChatId, message.ChatType, message.UserId, message.ReceivedAt);
             if (_log.VerboseEnabled)
                 _log.Verbose("<- " + message.Cmd + " " + message.ReqId + " "
                     + (message is WecomEvent ev ? "event " + ev.EventType : message.MsgType) + " msgid "

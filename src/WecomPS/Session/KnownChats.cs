@@ -17,11 +17,18 @@ namespace WecomPS.Session
 
         public int Count { get { lock (_chats) return _chats.Count; } }
 
-        public void Seen(ChatInfo chat)
+        public void Seen(string chatId, string chatType, string userId, DateTimeOffset at)
         {
             lock (_chats)
             {
-                _chats[chat.ChatId] = chat;
+                // The common case, another message in a known conversation, allocates nothing that stays alive.
+                if (_chats.TryGetValue(chatId, out var known) && known.ChatType == chatType
+                    && known.LastUserId == userId)
+                {
+                    known.LastSeen = at;
+                    return;
+                }
+                _chats[chatId] = new ChatInfo(chatId, chatType, userId, at);
                 if (_chats.Count <= Capacity) return;
                 // Evict a tenth at once so that a full table does not sort on every message.
                 int excess = _chats.Count - Capacity + Math.Max(1, Capacity / 10);
@@ -30,7 +37,12 @@ namespace WecomPS.Session
             }
         }
 
-        public IReadOnlyCollection<ChatInfo> Snapshot() { lock (_chats) return _chats.Values.ToList(); }
+        /// <summary>Copies: the table goes on updating its own entries.</summary>
+        public IReadOnlyCollection<ChatInfo> Snapshot()
+        {
+            lock (_chats) return _chats.Values.Select(c => new ChatInfo(c.ChatId, c.ChatType, c.LastUserId,
+                c.LastSeen)).ToList();
+        }
     }
 
     /// <summary>A conversation this session has seen (for -ChatId completion).</summary>
@@ -39,7 +51,7 @@ namespace WecomPS.Session
         public string ChatId { get; }
         public string ChatType { get; }
         public string LastUserId { get; }
-        public DateTimeOffset LastSeen { get; }
+        public DateTimeOffset LastSeen { get; internal set; }
         public ChatInfo(string chatId, string chatType, string lastUserId, DateTimeOffset lastSeen)
         {
             ChatId = chatId; ChatType = chatType; LastUserId = lastUserId; LastSeen = lastSeen;

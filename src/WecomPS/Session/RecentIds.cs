@@ -9,10 +9,15 @@ namespace WecomPS.Session
     /// oldest id is forgotten even inside the window, so a flood cannot grow the table without limit. Redeliveries
     /// are dropped so scripts never dedup themselves.
     /// </summary>
+    /// <remarks>
+    /// The table keeps a 128-bit fingerprint of each id and a time, both values: no object per id outlives its
+    /// message. Keeping the id strings made every message leave one live string behind, so every collection was a
+    /// gen1 one (issue 14: 11 ms of GC pause per 10 000 messages in a burst).
+    /// </remarks>
     public sealed class RecentIds
     {
-        private readonly Dictionary<string, DateTime> _seen = new Dictionary<string, DateTime>(StringComparer.Ordinal);
-        private readonly Queue<KeyValuePair<string, DateTime>> _order = new Queue<KeyValuePair<string, DateTime>>();
+        private readonly Dictionary<IdPrint, long> _seen = new Dictionary<IdPrint, long>();
+        private readonly Queue<KeyValuePair<IdPrint, long>> _order = new Queue<KeyValuePair<IdPrint, long>>();
         private readonly int _capacity;
         private readonly int _maxIds;
         private readonly TimeSpan _window;
@@ -36,18 +41,20 @@ namespace WecomPS.Session
         public bool TryAccept(string id, DateTime utcNow)
         {
             if (string.IsNullOrEmpty(id)) return true;
-            var now = _injected ? _clock() : utcNow;
+            long now = (_injected ? _clock() : utcNow).Ticks;
+            var print = IdPrint.Of(id);
             lock (_seen)
             {
                 // Forget an id only when both limits agree: beyond capacity AND older than the window.
-                while (_order.Count >= _maxIds || (_order.Count > _capacity && now - _order.Peek().Value > _window))
+                while (_order.Count >= _maxIds
+                    || (_order.Count > _capacity && now - _order.Peek().Value > _window.Ticks))
                 {
                     var old = _order.Dequeue();
                     if (_seen.TryGetValue(old.Key, out var at) && at == old.Value) _seen.Remove(old.Key);
                 }
-                if (_seen.ContainsKey(id)) return false;
-                _seen[id] = now;
-                _order.Enqueue(new KeyValuePair<string, DateTime>(id, now));
+                if (_seen.ContainsKey(print)) return false;
+                _seen[print] = now;
+                _order.Enqueue(new KeyValuePair<IdPrint, long>(print, now));
                 return true;
             }
         }
@@ -55,5 +62,31 @@ namespace WecomPS.Session
         public int Count { get { lock (_seen) return _seen.Count; } }
 
         public int MaxIds => _maxIds;
+
+        /// <summary>
+        /// Two independent 64-bit hashes of the id's characters (FNV-1a and a multiply-xorshift mix, each seeded
+        /// with the length): a new id is taken for a redelivery only if both collide at once.
+        /// </summary>
+        internal readonly struct IdPrint : IEquatable<IdPrint>
+        {
+            private readonly ulong _a, _b;
+            private IdPrint(ulong a, ulong b) { _a = a; _b = b; }
+
+            public static IdPrint Of(string id)
+            {
+                ulong a = 14695981039346656037UL ^ (ulong)id.Length, b = 0x9E3779B97F4A7C15UL + (ulong)id.Length;
+                foreach (char c in id)
+                {
+                    a = (a ^ c) * 1099511628211UL;
+                    b = (b ^ c) * 0xBF58476D1CE4E5B9UL;
+                    b ^= b >> 31;
+                }
+                return new IdPrint(a, b);
+            }
+
+            public bool Equals(IdPrint other) => _a == other._a && _b == other._b;
+            public override bool Equals(object obj) => obj is IdPrint p && Equals(p);
+            public override int GetHashCode() => (int)_a ^ (int)(_a >> 32) ^ (int)_b;
+        }
     }
 }
