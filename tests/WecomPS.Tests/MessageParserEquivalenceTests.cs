@@ -13,7 +13,7 @@ namespace WecomPS.Tests
     /// The common fields of a callback are read in one pass over the body's bytes (BodyFields, issue 14) instead of
     /// looked up in a parsed document. The oracle is the parser as it was (ReferenceMessageParser: JsonDocument
     /// lookups, last member wins), run on the same frames. For a seeded corpus of callbacks whose every field takes every JSON kind (escaped names, duplicates, numbers as ids,
-    /// objects where a string belongs, invalid UTF-8, dates as numbers, strings, milliseconds and text), both must
+    /// objects where a string belongs, invalid UTF-8, lone surrogates in names and values, dates as numbers, strings, milliseconds and text), both must
     /// agree on every public property of the message (quotes, items and selections included), or both must refuse
     /// the frame.
     /// </summary>
@@ -59,6 +59,42 @@ namespace WecomPS.Tests
             foreach (var f in frames) AssertSame(f);
         }
 
+        /// <summary>
+        /// A name or value escaped as a lone surrogate cannot be decoded. A document lookup walks the members from the
+        /// last one back and fails only when it meets such a name before the one it looks for; a value fails only
+        /// when it is the one that counts (the last of its name).
+        /// </summary>
+        [Fact]
+        public void Undecodable_names_and_values_fail_only_where_a_lookup_met_them()
+        {
+            string all = "\"msgid\":\"m\",\"msgtype\":\"text\",\"aibotid\":\"a\",\"chattype\":\"single\",\"chatid\":\"c\"," +
+                         "\"response_url\":\"r\",\"create_time\":1,\"from\":{\"userid\":\"u\"},\"text\":{\"content\":\"hi\"}," +
+                         "\"event\":1,\"quote\":1";
+            string longName = "\"" + string.Concat(Enumerable.Repeat("\\u0041", 25)) + "\\uD800\":1";
+            var frames = new[]
+            {
+                // Every lookup finds its member after the bad name: the document never decodes it.
+                Callback("\"\\uD800\":1," + all),
+                Callback("\"x\\uDC00\":1," + all),
+                // A lookup that goes past it (aibotid is missing) fails.
+                Callback("\"\\uD800\":1," + all.Replace("\"aibotid\"", "\"aibot\"")),
+                // A name too long to be any field's still fails a lookup that walks past it.
+                Callback(longName + ",\"msgid\":\"m\",\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}"),
+                Callback(all + "," + longName),
+                Callback(longName + "," + all),
+                // One level down: from.userid found before (from the end) the bad name, or not.
+                Callback("\"msgid\":\"m\",\"msgtype\":\"text\",\"from\":{\"userid\":\"u\",\"\\uD800\":1}"),
+                Callback("\"msgid\":\"m\",\"msgtype\":\"text\",\"from\":{\"\\uD800\":1,\"userid\":\"u\"}"),
+                Callback("\"msgid\":\"m\",\"msgtype\":\"voice\",\"voice\":{\"content\":\"v\",\"\\uD800\":1}"),
+                Callback("\"msgid\":\"m\",\"msgtype\":\"text\",\"voice\":{\"content\":\"v\",\"\\uD800\":1}"),
+                // A value that is replaced by a later member of the same name never counts.
+                Callback("\"msgid\":\"m\",\"msgtype\":\"\\uD800\",\"msgtype\":\"text\",\"text\":{\"content\":\"hi\"}"),
+                Callback("\"msgid\":\"m\",\"chattype\":\"\\uDC00\",\"chattype\":\"group\",\"msgtype\":\"text\""),
+                Callback("\"msgid\":\"m\",\"msgtype\":\"text\",\"chattype\":\"\\uD800\""),
+            };
+            foreach (var f in frames) AssertSame(f);
+        }
+
         [Fact]
         public void A_seeded_corpus_of_mutated_callbacks_agrees_with_the_document()
         {
@@ -74,9 +110,15 @@ namespace WecomPS.Tests
                 int copies = rnd.Next(10) == 0 ? 2 : rnd.Next(6) == 0 ? 0 : 1;
                 for (int c = 0; c < copies; c++) members.Add(Name(rnd, name) + ":" + Value(rnd, name));
             }
+            // Names no lookup can decode, somewhere among the members (before or after the ones looked up).
+            if (rnd.Next(4) == 0) members.Add(BadName(rnd) + ":1");
             members = members.OrderBy(_ => rnd.Next()).ToList();
             return Callback(string.Join(",", members), rnd.Next(4) == 0 ? "aibot_event_callback" : "aibot_msg_callback");
         }
+
+        private static string BadName(Random rnd) =>
+            new[] { "\"\\uD800\"", "\"m\\uDC00\"", "\"msgid\\uD800\"",
+                "\"" + string.Concat(Enumerable.Repeat("\\u0041", 25)) + "\\uD800\"" }[rnd.Next(4)];
 
         private static string Name(Random rnd, string name) =>
             rnd.Next(8) == 0 ? "\"\\u00" + ((int)name[0]).ToString("x2") + name.Substring(1) + "\"" : "\"" + name + "\"";
@@ -86,12 +128,14 @@ namespace WecomPS.Tests
             switch (name)
             {
                 case "from": return rnd.Next(5) == 0 ? Scalar(rnd) : "{\"userid\":" + Scalar(rnd) + ",\"corpid\":" + Scalar(rnd)
-                    + (rnd.Next(6) == 0 ? ",\"userid\":" + Scalar(rnd) : "") + "}";
+                    + (rnd.Next(6) == 0 ? ",\"userid\":" + Scalar(rnd) : "") + (rnd.Next(8) == 0 ? "," + BadName(rnd) + ":1" : "")
+                    + "}";
                 case "text":
                 case "voice":
                 case "image":
                     return rnd.Next(5) == 0 ? Scalar(rnd) : "{\"content\":" + Scalar(rnd) + ",\"url\":" + Scalar(rnd)
-                        + (rnd.Next(6) == 0 ? ",\"content\":" + Scalar(rnd) : "") + "}";
+                        + (rnd.Next(6) == 0 ? ",\"content\":" + Scalar(rnd) : "")
+                        + (rnd.Next(8) == 0 ? "," + BadName(rnd) + ":1" : "") + "}";
                 case "event":
                 case "quote":
                     return rnd.Next(3) == 0 ? Scalar(rnd)
@@ -108,7 +152,7 @@ namespace WecomPS.Tests
 
         private static string Scalar(Random rnd)
         {
-            switch (rnd.Next(12))
+            switch (rnd.Next(13))
             {
                 case 0: return "12345";
                 case 1: return "-0.5e2";
@@ -121,6 +165,7 @@ namespace WecomPS.Tests
                 case 8: return "\"\xFF\xFE\"";
                 case 9: return "\"\"";
                 case 10: return "\"group\"";
+                case 12: return rnd.Next(2) == 0 ? "\"\\uD800\"" : "\"te\\uDC00\"";   // a lone surrogate
                 default: return "\"v" + rnd.Next(1000) + "\"";
             }
         }

@@ -21,7 +21,7 @@ namespace WecomPS.Messages
 
             // One pass over the body's bytes for what every callback has; the rest of a message (media, events,
             // quotes, mixed items) is read from a parsed document, built only for those.
-            var f = BodyFields.Read(source.Utf8);
+            var f = BodyFields.Read(source);
             string msgType = f.MsgType;
             bool isEvent = frame.Cmd == WecomCommands.EventCallback || msgType == "event" || f.HasEventObject;
             WecomMessage m = isEvent ? ParseEvent(source.Element) : ParseMessage(source, ref f);
