@@ -132,10 +132,11 @@ namespace WecomPS.Protocol
         private static readonly byte[][] CommandBytes = Array.ConvertAll(Commands, Encoding.UTF8.GetBytes);
 
         /// <summary>The shared string of a push command (one string less per frame), or null for any other
-        /// value.</summary>
+        /// value. An escaped one is left to <see cref="StringOrNull"/>: comparing it decodes it, and a failure to
+        /// decode must wait until the whole frame has been read.</summary>
         private static string KnownCommand(ref Utf8JsonReader reader)
         {
-            if (reader.TokenType != JsonTokenType.String) return null;
+            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped) return null;
             for (int i = 0; i < CommandBytes.Length; i++)
                 if (reader.ValueTextEquals(CommandBytes[i])) return Commands[i];
             return null;
