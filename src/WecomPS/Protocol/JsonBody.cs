@@ -27,10 +27,12 @@ namespace WecomPS.Protocol
             {
                 var parsed = Volatile.Read(ref _parsed);
                 if (parsed != null) return parsed.Element;
-                var reader = new Utf8JsonReader(_utf8);
-                reader.Read();
+                // In place: the document indexes this array, which nothing writes, instead of copying it (a body near
+                // MaxInboundFrameBytes is held once, not twice). It is never disposed: its index, rented from the
+                // shared pool, goes to the collector with it.
+                var document = JsonDocument.Parse(new ReadOnlyMemory<byte>(_utf8));
                 // A class around the struct: publishing one reference is atomic, a JsonElement field is not.
-                Interlocked.CompareExchange(ref _parsed, new Parsed(JsonElement.ParseValue(ref reader)), null);
+                Interlocked.CompareExchange(ref _parsed, new Parsed(document.RootElement), null);
                 return _parsed.Element;
             }
         }
