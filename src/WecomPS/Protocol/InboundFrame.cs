@@ -113,7 +113,8 @@ namespace WecomPS.Protocol
                     {
                         int start = (int)reader.TokenStartIndex;
                         reader.Skip();
-                        frame.BodySource = new JsonBody(bytes.Slice(start, (int)reader.BytesConsumed - start).ToArray());
+                        int length = (int)reader.BytesConsumed - start;
+                        frame.BodySource = new JsonBody(bytes.Slice(start, length).ToArray());
                     }
                     else { frame.BodySource = null; reader.Skip(); }
                 }
