@@ -25,6 +25,16 @@ namespace WecomPS.Tests
         }
 
         [Fact]
+        public void Each_dedup_table_has_its_own_seed_so_colliding_ids_cannot_be_computed_in_advance()
+        {
+            var one = new RecentIds(10, TimeSpan.FromHours(1));
+            var other = new RecentIds(10, TimeSpan.FromHours(1));
+            Assert.Equal(one.PrintOf("msgid-1"), one.PrintOf("msgid-1"));
+            Assert.NotEqual(one.PrintOf("msgid-1"), other.PrintOf("msgid-1"));
+            Assert.NotEqual(one.PrintOf("msgid-1").GetHashCode(), other.PrintOf("msgid-1").GetHashCode());
+        }
+
+        [Fact]
         public void The_dedup_table_forgets_an_id_after_its_window_once_over_capacity()
         {
             var now = new DateTime(2026, 12, 2, 0, 0, 0, DateTimeKind.Utc);

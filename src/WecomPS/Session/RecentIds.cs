@@ -23,6 +23,8 @@ namespace WecomPS.Session
         private readonly TimeSpan _window;
         private readonly Func<DateTime> _clock;
         private readonly bool _injected;
+        // Per table, unknown outside the process: nobody can compute ids that pile into one slot of _seen.
+        private readonly ulong _seed = NewSeed();
 
         public RecentIds(int capacity, TimeSpan window, Func<DateTime> clock = null, int maxIds = 100000)
         {
@@ -42,7 +44,7 @@ namespace WecomPS.Session
         {
             if (string.IsNullOrEmpty(id)) return true;
             long now = (_injected ? _clock() : utcNow).Ticks;
-            var print = IdPrint.Of(id);
+            var print = IdPrint.Of(id, _seed);
             lock (_seen)
             {
                 // Forget an id only when both limits agree: beyond capacity AND older than the window.
@@ -63,18 +65,30 @@ namespace WecomPS.Session
 
         public int MaxIds => _maxIds;
 
+        /// <summary>The fingerprint this table keeps for <paramref name="id"/>.</summary>
+        internal IdPrint PrintOf(string id) => IdPrint.Of(id, _seed);
+
+        private static ulong NewSeed()
+        {
+            var bytes = new byte[8];
+            using (var rng = System.Security.Cryptography.RandomNumberGenerator.Create()) rng.GetBytes(bytes);
+            return BitConverter.ToUInt64(bytes, 0);
+        }
+
         /// <summary>
         /// Two independent 64-bit hashes of the id's characters (FNV-1a and a multiply-xorshift mix, each seeded
-        /// with the length): a new id is taken for a redelivery only if both collide at once.
+        /// with the table's random seed and the length): a new id is taken for a redelivery only if both collide at
+        /// once.
         /// </summary>
         internal readonly struct IdPrint : IEquatable<IdPrint>
         {
             private readonly ulong _a, _b;
             private IdPrint(ulong a, ulong b) { _a = a; _b = b; }
 
-            public static IdPrint Of(string id)
+            public static IdPrint Of(string id, ulong seed)
             {
-                ulong a = 14695981039346656037UL ^ (ulong)id.Length, b = 0x9E3779B97F4A7C15UL + (ulong)id.Length;
+                ulong a = 14695981039346656037UL ^ seed ^ (ulong)id.Length;
+                ulong b = 0x9E3779B97F4A7C15UL + (seed * 0xD6E8FEB86659FD93UL) + (ulong)id.Length;
                 foreach (char c in id)
                 {
                     a = (a ^ c) * 1099511628211UL;
