@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading;
@@ -119,8 +120,67 @@ namespace WecomPS.Bench
                     + "; lock contentions " + (Monitor.LockContentionCount - locks0) + "; pool work items " + (ThreadPool.CompletedWorkItemCount - items0) / n + " per upload; rejected chunks " + server.RejectedChunks);
             }
             Console.WriteLine();
+            Console.WriteLine("== 3. phases of one upload + send on loopback (ms from the call; median of " + reps + "; WecomPS core with a Verbose sink"
+                + " that stamps its lines, beside the raw window-4 client whose md5 and frames are made before its clock starts)");
+            foreach (var mb in new[] { 1, 5, 20 }) await PhasesAsync(UploadBench.MakeFile(Path.Combine(Path.GetTempPath(), "wecomps-bench-files"), mb), mb, reps);
+            Console.WriteLine();
             Console.WriteLine("Read: part 1 prices each step per 20 MB; part 2's CPU per upload against the sum of part 1 shows what is left (sockets, tasks, the double).");
             return 0;
+        }
+
+        /// <summary>Stamps the session's Verbose lines: "-> cmd" when a frame is about to be written, "<- ack" when its ack is in.</summary>
+        private sealed class PhaseSink : ILogSink
+        {
+            public readonly System.Collections.Concurrent.ConcurrentQueue<(long At, string Line)> Lines = new();
+            public bool WantsDebug => false;
+            public bool WantsVerbose => true;
+            public void Write(LogLevel level, string message) => Lines.Enqueue((Stopwatch.GetTimestamp(), message));
+        }
+
+        private static async Task PhasesAsync(string file, int mb, int reps)
+        {
+            using var server = WecomMockServer.Start(new MockServerOptions());
+            using var session = new WecomSession(new WecomSessionOptions { BotId = server.BotId, Secret = Secrets.ToSecure(server.Secret), Endpoint = server.Endpoint, SendsPerMinute = 0 });
+            await session.ConnectAsync(CancellationToken.None);
+            await UploadOnce(session, file);
+            var names = new[] { "init written", "init acked", "1st chunk written", "last chunk acked", "finish acked", "send acked" };
+            var rows = new System.Collections.Generic.List<double[]>();
+            for (int r = 0; r < reps; r++)
+            {
+                var sink = new PhaseSink();
+                long t0;
+                using (session.AttachLog(sink))
+                {
+                    t0 = Stopwatch.GetTimestamp();
+                    await UploadOnce(session, file);
+                }
+                double Ms(long t) => (t - t0) * 1000.0 / Stopwatch.Frequency;
+                var lines = sink.Lines.ToArray();
+                long First(Func<string, bool> f) { foreach (var l in lines) if (f(l.Line)) return l.At; return t0; }
+                long Last(Func<string, bool> f) { long at = t0; foreach (var l in lines) if (f(l.Line)) at = l.At; return at; }
+                string AckOf(string cmd) { foreach (var l in lines) if (l.Line.StartsWith("-> " + cmd + " ", StringComparison.Ordinal)) return "<- ack " + l.Line.Split(' ')[2] + " "; return "?"; }
+                var initAck = AckOf("aibot_upload_media_init"); var finishAck = AckOf("aibot_upload_media_finish"); var sendAck = AckOf("aibot_send_msg");
+                rows.Add(new[]
+                {
+                    Ms(First(l => l.StartsWith("-> aibot_upload_media_init ", StringComparison.Ordinal))),
+                    Ms(First(l => l.StartsWith(initAck, StringComparison.Ordinal))),
+                    Ms(First(l => l.StartsWith("-> aibot_upload_media_chunk ", StringComparison.Ordinal))),
+                    Ms(Last(l => l.StartsWith("<- ack aibot_upload_media_chunk", StringComparison.Ordinal))),
+                    Ms(First(l => l.StartsWith(finishAck, StringComparison.Ordinal))),
+                    Ms(First(l => l.StartsWith(sendAck, StringComparison.Ordinal))),
+                });
+            }
+            var line = "  " + (mb + " MB").PadRight(6) + " WecomPS:";
+            for (int i = 0; i < names.Length; i++) line += " " + names[i] + " " + Fmt.N(Stats.Median(rows.Select(x => x[i])), "0.0") + ";";
+            Console.WriteLine(line);
+
+            using var raw = new RawClient();
+            await raw.ConnectAsync(server.Endpoint, server.BotId, server.Secret, CancellationToken.None);
+            var bytes = File.ReadAllBytes(file);
+            await raw.RunAsync(raw.Prepare(bytes, Path.GetFileName(file)), 4, "zhangsan");
+            var rawTimes = new double[reps];
+            for (int r = 0; r < reps; r++) rawTimes[r] = await raw.RunAsync(raw.Prepare(bytes, Path.GetFileName(file)), 4, "zhangsan") * 1000;
+            Console.WriteLine("  " + (mb + " MB").PadRight(6) + " raw-w4: whole run " + Fmt.N(Stats.Median(rawTimes), "0.0") + " ms");
         }
 
         private static async Task UploadOnce(WecomSession session, string file)

@@ -26,9 +26,10 @@ namespace WecomPS.Bench
                 case "pwsh":
                 case "side":
                 case "idle":
+                case "import":
                     return await RunAllAsync(mode, Options.Parse(args));
                 default:
-                    Console.Error.WriteLine("usage: WecomPS.Bench [all|upload|side|idle|inbound|reconnect|pwsh|profile] [--runs N] [--sizes 1,5,20] [--no-node] [--no-pwsh] [--quick] [--clients a,b] [--burst N] [--settle MS]");
+                    Console.Error.WriteLine("usage: WecomPS.Bench [all|upload|side|idle|inbound|reconnect|pwsh|import|profile] [--runs N] [--sizes 1,5,20] [--no-node] [--no-pwsh] [--quick] [--clients a,b] [--burst N] [--settle MS]");
                     return 2;
             }
         }
@@ -48,6 +49,7 @@ namespace WecomPS.Bench
             if (mode == "inbound") await InboundBench.RunCoreAsync(o, report);
             if (mode == "all" || mode == "reconnect") await ReconnectBench.RunAsync(o, report);
             if ((mode == "all" || mode == "pwsh") && !o.NoPwsh) PwshBench.Run(o, report, inboundAndReply: mode == "pwsh");
+            if (mode == "import") PwshBench.RunImportOnly(o, report);
             report.Print();
             Console.WriteLine("Load at the end: " + Machine.LoadAverage());
             return report.Failed ? 1 : 0;

@@ -123,6 +123,17 @@ Describe 'WecomPS cmdlets against the WeCom double' {
             $messages[1].UserId | Should -Be 'wangwu'
         }
 
+        It 'names the sender (Sender) and tells how long ago the message came (Age)' {
+            Send-WecomMockMessage -Server $mock -Text 'hi' -UserId lisi | Out-Null
+            $m = Receive-WecomMessage -Wait -Count 1 -Timeout 10
+            $m.Sender | Should -Be 'lisi'
+            $age = $m.Age
+            $sinceReceived = [DateTimeOffset]::Now - $m.ReceivedAt
+            $age | Should -BeOfType [TimeSpan]
+            $age | Should -BeGreaterOrEqual ([TimeSpan]::Zero)
+            $age | Should -BeLessOrEqual $sinceReceived
+        }
+
         It 'takes only what -<Filter> <Value> names and leaves the rest queued' -TestCases @(
             @{ Filter = 'EventType'; Value = 'enter_chat'; Property = 'EventType'; Expected = 'enter_chat' }
             @{ Filter = 'ChatId'; Value = 'wrOps'; Property = 'Content'; Expected = 'spoken' }

@@ -24,6 +24,9 @@ namespace WecomPS.Messages
         /// <summary>The callback's req_id: replies travel under it.</summary>
         public string ReqId { get; internal set; }
         public DateTimeOffset ReceivedAt { get; internal set; }
+        /// <summary>How long ago the session received it. A property of the class rather than a ScriptProperty in
+        /// WecomPS.Types.ps1xml, whose script block Import-Module compiled (bench/README.md, import).</summary>
+        public TimeSpan Age => DateTimeOffset.Now - ReceivedAt;
         public DateTimeOffset? CreateTime { get; internal set; }
         public string AibotId { get; internal set; }
         public string ResponseUrl { get; internal set; }

@@ -118,7 +118,14 @@ namespace WecomPS.Session
         {
             if (claim == null) throw new ArgumentNullException(nameof(claim));
             lock (_gate) _claims.Add(claim);
-            return new Unsubscriber(() => { lock (_gate) _claims.Remove(claim); });
+            return new Unsubscriber(() =>
+            {
+                Action[] wake;
+                lock (_gate) { _claims.Remove(claim); wake = _waiters; }
+                // A receiver that skipped a claimed message while it waited (a click that came as a stopped approval
+                // was unwinding) looks again now, instead of sleeping until the next message.
+                foreach (var w in wake) w();
+            });
         }
 
         private bool IsClaimedByOther(WecomMessage m, Func<WecomMessage, bool> taker)
