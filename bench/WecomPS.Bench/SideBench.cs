@@ -255,46 +255,56 @@ namespace WecomPS.Bench
             var configs = new[] { (100, 5), (1000, 5), (1000, 30) };
             int window = o.Quick ? 10 : 20;
             var clients = Clients(o, report).Where(c => c != "floor").ToArray();
-            // The double checks one bot_id/secret (MockServerOptions.BotId/Secret): one double per session, each with its own credentials.
+            // One double serves every bot (MockServerOptions.AdditionalBots), each with its own bot_id and secret.
             int max = configs.Max(c => c.Item1);
-            var servers = new List<WecomMockServer>();
-            try
+            var bots = Enumerable.Range(0, max).Select(i => (Bot: "aib-bench-" + i.ToString("D4", CultureInfo.InvariantCulture),
+                Secret: new MockServerOptions().Secret)).ToArray();   // a random secret each
+            var options = new MockServerOptions { BotId = bots[0].Bot, Secret = bots[0].Secret };
+            foreach (var b in bots.Skip(1)) options.AdditionalBots[b.Bot] = b.Secret;
+            using var server = WecomMockServer.Start(options);
+            foreach (var (n, hb) in configs)
             {
-                for (int i = 0; i < max; i++) servers.Add(WecomMockServer.Start(new MockServerOptions { BotId = "aib-bench-" + i.ToString("D4", CultureInfo.InvariantCulture) }));
-                foreach (var (n, hb) in configs)
+                var file = Path.Combine(Path.GetTempPath(), "wecomps-bench-bots-" + n + ".json");
+                File.WriteAllText(file, JsonSerializer.Serialize(bots.Take(n).Select(x => new { endpoint = server.Endpoint.ToString(), bot = x.Bot, secret = x.Secret })));
+                foreach (var c in clients)
                 {
-                    var file = Path.Combine(Path.GetTempPath(), "wecomps-bench-bots-" + n + ".json");
-                    File.WriteAllText(file, JsonSerializer.Serialize(servers.Take(n).Select(x => new { endpoint = x.Endpoint.ToString(), bot = x.BotId, secret = x.Secret })));
-                    foreach (var c in clients)
+                    var row = new Report.IdleRow { Sessions = n, HeartbeatSec = hb, Client = c, WindowSec = window };
+                    report.Idle.Add(row);
+                    try
                     {
-                        var row = new Report.IdleRow { Sessions = n, HeartbeatSec = hb, Client = c, WindowSec = window };
-                        report.Idle.Add(row);
-                        try
-                        {
-                            using var peer = StartPeer(o, c, null);
-                            peer.Command("gc", TimeSpan.FromMinutes(1));
-                            Thread.Sleep(500);
-                            long rss0 = ProcOf.Rss(peer.Pid);
-                            var r = peer.Command("idle " + file + " " + hb + " " + (o.Quick ? 90 : 240), TimeSpan.FromMinutes(10));
-                            row.ConnectSeconds = r.GetProperty("seconds").GetDouble();
-                            row.Connected = r.GetProperty("connected").GetInt32();
-                            Thread.Sleep(2000);
-                            peer.Command("gc", TimeSpan.FromMinutes(1));
-                            Thread.Sleep(500);
-                            row.KbPerSession = (ProcOf.Rss(peer.Pid) - rss0) / 1024.0 / Math.Max(1, row.Connected);
-                            double cpu0 = ProcOf.CpuSeconds(peer.Pid);
-                            var clock = Stopwatch.StartNew();
-                            Thread.Sleep(window * 1000);
-                            row.CpuPercent = (ProcOf.CpuSeconds(peer.Pid) - cpu0) / clock.Elapsed.TotalSeconds * 100;
-                            row.RssAfterMb = ProcOf.Rss(peer.Pid) / 1048576.0;
-                        }
-                        catch (Exception e) { row.Error = e.Message; if (c == "wecomps") report.Failed = true; }
-                        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  idle {0} sessions hb {1}s {2,-9} connect {3} s ({4} ok), {5} KB/session, idle CPU {6} % over {7} s{8}",
-                            n, hb, c, Fmt.N(row.ConnectSeconds, "0.00"), row.Connected, Fmt.N(row.KbPerSession, "0"), Fmt.N(row.CpuPercent, "0.0"), window, row.Error != null ? " ERROR " + row.Error : ""));
+                        using var peer = StartPeer(o, c, null);
+                        peer.Command("gc", TimeSpan.FromMinutes(1));
+                        Thread.Sleep(500);
+                        long rss0 = ProcOf.Rss(peer.Pid);
+                        var r = peer.Command("idle " + file + " " + hb + " " + (o.Quick ? 90 : 240), TimeSpan.FromMinutes(10));
+                        var sinceConnected = Stopwatch.StartNew();
+                        row.ConnectSeconds = r.GetProperty("seconds").GetDouble();
+                        row.Connected = r.GetProperty("connected").GetInt32();
+                        Thread.Sleep(2000);
+                        peer.Command("gc", TimeSpan.FromMinutes(1));
+                        Thread.Sleep(500);
+                        row.KbPerSession = (ProcOf.Rss(peer.Pid) - rss0) / 1024.0 / Math.Max(1, row.Connected);
+                        double cpu0 = ProcOf.CpuSeconds(peer.Pid);
+                        var clock = Stopwatch.StartNew();
+                        Thread.Sleep(window * 1000);
+                        row.CpuPercent = (ProcOf.CpuSeconds(peer.Pid) - cpu0) / clock.Elapsed.TotalSeconds * 100;
+                        // steady: past every session's first heartbeat (and the warm-up it brings), over at least one
+                        // whole heartbeat interval, so that it holds a ping of every session
+                        var steadyFrom = TimeSpan.FromSeconds(hb + 2);
+                        if (sinceConnected.Elapsed < steadyFrom) Thread.Sleep(steadyFrom - sinceConnected.Elapsed);
+                        cpu0 = ProcOf.CpuSeconds(peer.Pid);
+                        clock.Restart();
+                        Thread.Sleep(Math.Max(window, hb) * 1000);
+                        row.SteadyCpuPercent = (ProcOf.CpuSeconds(peer.Pid) - cpu0) / clock.Elapsed.TotalSeconds * 100;
+                        row.RssAfterMb = ProcOf.Rss(peer.Pid) / 1048576.0;
                     }
+                    catch (Exception e) { row.Error = e.Message; if (c == "wecomps") report.Failed = true; }
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  idle {0} sessions hb {1}s {2,-9} connect {3} s ({4} ok), {5} KB/session, idle CPU {6} % over {7} s / steady {9} %{8}",
+                        n, hb, c, Fmt.N(row.ConnectSeconds, "0.00"), row.Connected, Fmt.N(row.KbPerSession, "0"), Fmt.N(row.CpuPercent, "0.0"), window, row.Error != null ? " ERROR " + row.Error : "", Fmt.N(row.SteadyCpuPercent, "0.0")));
                 }
             }
-            finally { foreach (var x in servers) x.Dispose(); }
+            if (server.Violations.Count > 0)
+                report.Notes.Add("idle: " + server.Violations.Count + " protocol violations recorded by the double, first: " + server.Violations[0]);
         }
     }
 }

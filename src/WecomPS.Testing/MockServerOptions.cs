@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace WecomPS.Testing
 {
@@ -11,6 +12,15 @@ namespace WecomPS.Testing
 
         /// <summary>The accepted secret; random 32 hex characters per instance.</summary>
         public string Secret { get; set; } = Protocol.Ids.Hex(16);
+
+        /// <summary>
+        /// More bots this instance serves besides <see cref="BotId"/>: bot_id → secret. Each is checked exactly as
+        /// BotId/Secret are, and each has its own live connection: a newer subscribe supersedes only the same bot's
+        /// older connection. Pushes without a connection id go to <see cref="BotId"/>'s connections; a push to a
+        /// connection id carries that connection's bot_id.
+        /// </summary>
+        public IDictionary<string, string> AdditionalBots { get; set; } =
+            new Dictionary<string, string>(StringComparer.Ordinal);
 
         /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
         public int Port { get; set; } = 0;

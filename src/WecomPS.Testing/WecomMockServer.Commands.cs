@@ -116,8 +116,7 @@ namespace WecomPS.Testing
                 && plugVersion.ValueKind != JsonValueKind.String)
                 throw RuleBrokenException.Shape(ErrorCodes.InvalidField, "body.plug_version must be a string");
             // Wrong credentials leave the socket open, as the real server does (docs/protocol.md §2).
-            if (botId != Options.BotId || secret != Options.Secret) return CommandResult.Error(
-                ErrorCodes.InvalidCredentials);
+            if (!Accepts(botId, secret)) return CommandResult.Error(ErrorCodes.InvalidCredentials);
 
             MockConnection[] kicked;
             lock (_state.Sync)
@@ -136,11 +135,19 @@ namespace WecomPS.Testing
             return CommandResult.Ok();
         }
 
+        private bool Accepts(string botId, string secret)
+        {
+            if (botId == Options.BotId) return secret == Options.Secret;
+            var more = Options.AdditionalBots;
+            return more != null && more.TryGetValue(botId, out var expected) && expected != null && secret == expected;
+        }
+
         /// <summary>The older connection of a bot gets disconnected_event, then a RST after KickCloseDelay
         /// (docs/protocol.md §1.2).</summary>
         private void Kick(MockConnection old)
         {
-            var json = BuildEvent("disconnected_event", null, null, null, null, null, out _, out _);
+            var json = BuildEvent(old.BotId ?? Options.BotId, "disconnected_event", null, null, null, null, null,
+                out _, out _);
             _tasks.Track(KickAsync(old, Encoding.UTF8.GetBytes(json)));
         }
 

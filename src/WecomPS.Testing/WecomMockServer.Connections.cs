@@ -41,6 +41,15 @@ namespace WecomPS.Testing
             get { lock (_state.Sync) return PushTargets().Select(c => c.Id).ToArray(); }
         }
 
+        /// <summary>Ids of the open, subscribed, not kicked connections of one bot (see
+        /// <see cref="MockServerOptions.AdditionalBots"/>).</summary>
+        public IReadOnlyList<int> SubscribedConnectionIdsOf(string botId)
+        {
+            lock (_state.Sync)
+                return _connections.Values.Where(c => c.IsSubscribed && !c.IsKicked && !c.IsClosed
+                    && c.BotId == botId).OrderBy(c => c.Id).Select(c => c.Id).ToArray();
+        }
+
         /// <summary>Raised when a WebSocket connection opens (argument: its id).</summary>
         public event Action<int> ConnectionOpened;
 
@@ -106,9 +115,11 @@ namespace WecomPS.Testing
             lock (_state.Sync) return _connections.TryGetValue(id, out var connection) ? connection : null;
         }
 
-        /// <summary>Under the lock.</summary>
+        /// <summary>Under the lock. Only <see cref="BotId"/>'s connections: another bot never gets its
+        /// pushes.</summary>
         private IEnumerable<MockConnection> PushTargets() =>
-            _connections.Values.Where(c => c.IsSubscribed && !c.IsKicked && !c.IsClosed).OrderBy(c => c.Id);
+            _connections.Values.Where(c => c.IsSubscribed && !c.IsKicked && !c.IsClosed && c.BotId == Options.BotId)
+                .OrderBy(c => c.Id);
 
         private async Task AcceptLoopAsync()
         {

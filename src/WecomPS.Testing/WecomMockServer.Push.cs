@@ -77,9 +77,10 @@ namespace WecomPS.Testing
             string chatId = null,
             string msgId = null, string reqId = null, int? connectionId = null)
         {
-            var json = BuildEvent(eventType, payload, userId, chatId, msgId, reqId, out var usedReqId,
+            var botId = BotOf(connectionId);
+            var json = BuildEvent(botId, eventType, payload, userId, chatId, msgId, reqId, out var usedReqId,
                 out var usedMsgId);
-            var callback = new PushedCallback(usedReqId, "aibot_event_callback", eventType, userId, chatId, Now);
+            var callback = new PushedCallback(usedReqId, "aibot_event_callback", eventType, userId, chatId, Now, botId);
             return Push(json, usedReqId, usedMsgId, callback, connectionId, null);
         }
 
@@ -112,7 +113,8 @@ namespace WecomPS.Testing
         /// <summary>Pushes disconnected_event to every open connection without closing any.</summary>
         public PushedFrame SendDisconnectedEvent()
         {
-            var json = BuildEvent("disconnected_event", null, null, null, null, null, out var reqId, out var msgId);
+            var json = BuildEvent(Options.BotId, "disconnected_event", null, null, null, null, null, out var reqId,
+                out var msgId);
             var bytes = Encoding.UTF8.GetBytes(json);
             int sent = 0;
             if (!_silent)
@@ -191,22 +193,31 @@ namespace WecomPS.Testing
             reqId = Given(reqId) ?? Ids.CallbackReqId();
             msgId = Given(msgId) ?? Ids.MsgId();
             var now = Now;
-            var json = PushBuilder.Message(reqId, msgId, Options.BotId, userId, chatId, msgType,
+            var botId = BotOf(connectionId);
+            var json = PushBuilder.Message(reqId, msgId, botId, userId, chatId, msgType,
                 PushBuilder.ToNode(content),
                 PushBuilder.ToNode(quote), now.ToUnixTimeSeconds(), ResponseUrl());
-            var callback = new PushedCallback(reqId, "aibot_msg_callback", null, userId, chatId, now);
+            var callback = new PushedCallback(reqId, "aibot_msg_callback", null, userId, chatId, now, botId);
             return Push(json, reqId, msgId, callback, connectionId, media);
         }
 
-        private string BuildEvent(string eventType, object payload, string userId, string chatId, string msgId,
-            string reqId,
-            out string usedReqId, out string usedMsgId)
+        /// <summary>The bot a push is for: that of the connection it targets, else <see cref="BotId"/>.</summary>
+        private string BotOf(int? connectionId)
+        {
+            if (!connectionId.HasValue) return Options.BotId;
+            lock (_state.Sync)
+                return _connections.TryGetValue(connectionId.Value, out var c) && c.BotId != null
+                    ? c.BotId : Options.BotId;
+        }
+
+        private string BuildEvent(string botId, string eventType, object payload, string userId, string chatId,
+            string msgId, string reqId, out string usedReqId, out string usedMsgId)
         {
             chatId = Given(chatId);
             usedReqId = Given(reqId) ?? Ids.CallbackReqId();
             usedMsgId = Given(msgId) ?? Ids.MsgId();
             var responseUrl = eventType == "template_card_event" ? ResponseUrl() : null;
-            return PushBuilder.Event(usedReqId, usedMsgId, Options.BotId, eventType, PushBuilder.ToNode(payload),
+            return PushBuilder.Event(usedReqId, usedMsgId, botId, eventType, PushBuilder.ToNode(payload),
                 userId, chatId,
                 Now.ToUnixTimeSeconds(), responseUrl);
         }

@@ -121,8 +121,9 @@ namespace WecomPS.Testing.Protocol
         {
             PushedCallback callback;
             lock (context.State.Sync) context.State.Callbacks.TryGetValue(context.ReqId, out callback);
-            if (callback == null) throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId,
-                "req_id is not a callback the server pushed");
+            if (callback == null || (callback.BotId != null && callback.BotId != context.Connection.BotId))
+                throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId,
+                    "req_id is not a callback the server pushed to this bot");
             if (!rightKind(callback))
                 throw RuleBrokenException.Refused(ErrorCodes.InvalidReqId, context.Cmd + " cannot answer "
                     + (callback.EventType ?? callback.Cmd));

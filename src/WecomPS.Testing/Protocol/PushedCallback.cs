@@ -7,8 +7,9 @@ namespace WecomPS.Testing.Protocol
     internal sealed class PushedCallback
     {
         public PushedCallback(string reqId, string cmd, string eventType, string userId, string chatId,
-            DateTimeOffset pushedAt)
+            DateTimeOffset pushedAt, string botId)
         {
+            BotId = botId;
             ReqId = reqId;
             Cmd = cmd;
             EventType = eventType;
@@ -18,6 +19,9 @@ namespace WecomPS.Testing.Protocol
         }
 
         public string ReqId { get; }
+
+        /// <summary>The bot it was pushed to: only that bot's connections may answer it.</summary>
+        public string BotId { get; }
 
         /// <summary>aibot_msg_callback or aibot_event_callback.</summary>
         public string Cmd { get; }
