@@ -126,24 +126,38 @@ namespace WecomPS.Bench
             peer.Command("connect", minute);
             FrameFactory factory = null;
             string[] warmFrames = null;
-            peer.Command("warm " + s.Warm, minute, () => { factory = new FrameFactory(server); warmFrames = factory.Make(s.Warm - 1); foreach (var x in warmFrames) server.PushRaw(x); });
-            // Every runtime here compiles hot code again in the background after the warm-up (.NET tiers, V8's
-            // optimizing tiers). Measured: a pwsh that starts the burst at once still runs part of the inbound path
-            // unoptimized and manages 40 000 msg/s; 2 s later, 66 000. A long-lived host (the case this figure is
-            // for) is past that point, so every client gets the same pause before the burst.
-            Thread.Sleep(s.SettleMs);
+            // Two warm-up rounds, each followed by a pause, for every client alike. Every runtime here recompiles hot
+            // code in the background (.NET's tiers, V8's optimizing tiers). Measured in pwsh: .NET starts counting
+            // calls only once no new code has been compiled for 100 ms, which never happens during the first round
+            // (pwsh compiles its own pipeline code then), so after one round the burst still ran part of the path
+            // unoptimized, with the tiering thread busy during the burst (40 000-77 000 msg/s against 177 000 over a
+            // 600 000-message burst). A long-lived host, the case this figure is for, is past that point.
+            for (int round = 0; round < 2; round++)
+            {
+                peer.Command("warm " + s.Warm, minute, () =>
+                {
+                    // The factory's template is itself pushed (and received) once, in the first round.
+                    if (factory == null) { factory = new FrameFactory(server); warmFrames = factory.Make(s.Warm - 1); }
+                    else warmFrames = factory.Make(s.Warm);
+                    foreach (var x in warmFrames) server.PushRaw(x);
+                });
+                Thread.Sleep(s.SettleMs);
+            }
 
             // (1) burst: first push -> Nth message out of the client
             var frames = factory.Make(s.Burst);
-            long t0 = 0, pushEnd = 0; double cpu0 = 0;
+            long t0 = 0, pushEnd = 0; double cpu0 = 0; Dictionary<string, (string, long)> threads0 = null;
             var burst = peer.Command("burst " + s.Burst, minute, () =>
             {
                 cpu0 = ProcOf.CpuSeconds(peer.Pid);
+                threads0 = ThreadCpu.Snapshot(peer.Pid);
                 t0 = Stopwatch.GetTimestamp();
                 foreach (var x in frames) server.PushRaw(x);
                 pushEnd = Stopwatch.GetTimestamp();
             });
             double cpu1 = ProcOf.CpuSeconds(peer.Pid);
+            // WECOM_BENCH_THREADS=1: which threads of the client burned the burst's CPU (/proc/PID/task/*/stat)
+            if (Environment.GetEnvironmentVariable("WECOM_BENCH_THREADS") == "1") ThreadCpu.Print(peer.Pid, threads0);
             long end = PeerProcess.Long(burst.GetProperty("end"));
             f.BurstRate.Add(s.Burst / ((end - t0) / 1e9));
             f.PushRate.Add(s.Burst / ((pushEnd - t0) / 1e9));
@@ -305,6 +319,38 @@ namespace WecomPS.Bench
             }
             if (server.Violations.Count > 0)
                 report.Notes.Add("idle: " + server.Violations.Count + " protocol violations recorded by the double, first: " + server.Violations[0]);
+        }
+    }
+
+    /// <summary>CPU per thread of a client process, by name (Linux /proc): a diagnostic for the burst.</summary>
+    internal static class ThreadCpu
+    {
+        public static Dictionary<string, (string, long)> Snapshot(int pid)
+        {
+            var d = new Dictionary<string, (string, long)>();
+            foreach (var dir in Directory.GetDirectories("/proc/" + pid + "/task"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+                    var name = stat.Substring(open + 1, close - open - 1);
+                    var f = stat.Substring(close + 2).Split(' ');
+                    d[Path.GetFileName(dir)] = (name, long.Parse(f[11]) + long.Parse(f[12]));
+                }
+                catch { }
+            }
+            return d;
+        }
+
+        public static void Print(int pid, Dictionary<string, (string, long)> before)
+        {
+            var after = Snapshot(pid);
+            foreach (var kv in after.OrderByDescending(k => k.Value.Item2 - (before.TryGetValue(k.Key, out var b) ? b.Item2 : 0)).Take(12))
+            {
+                long d = kv.Value.Item2 - (before.TryGetValue(kv.Key, out var b) ? b.Item2 : 0);
+                if (d > 0) Console.WriteLine("    thread " + kv.Key + " " + kv.Value.Item1 + ": " + d * 10 + " ms");
+            }
         }
     }
 }
