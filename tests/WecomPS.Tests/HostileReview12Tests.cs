@@ -106,19 +106,24 @@ namespace WecomPS.Tests
         [Fact]
         public void Ctrl_C_after_a_stream_expired_on_its_rollover_still_delivers_every_character()
         {
-            var server = WecomMockServer.Start(new MockServerOptions { StreamLifetime = System.TimeSpan.FromSeconds(1) });
+            // The stream expires by the double's clock, moved past the lifetime once the first frame is acked (real
+            // time raced a loaded CI machine: a 1 s lifetime could end before the first frame was even acked).
+            var server = WecomMockServer.Start();
             using (var ps = new PowerShellHost())
             {
                 ps.Connect(server);
                 var pushed = server.PushText("long job", userId: "lisi");
-                ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5");
+                ps.Run("$global:m = Receive-WecomMessage -Wait -Count 1 -Timeout 5",
+                    new System.Collections.Generic.Dictionary<string, object> { ["srv"] = server });
                 using (var stopped = System.Management.Automation.PowerShell.Create())
                 {
                     stopped.Runspace = (System.Management.Automation.Runspaces.Runspace)typeof(PowerShellHost)
                         .GetField("_runspace", System.Reflection.BindingFlags.NonPublic
                             | System.Reflection.BindingFlags.Instance).GetValue(ps);
-                    stopped.AddScript("& { 'a'; Start-Sleep -Milliseconds 1500; 'x' * 21000; Start-Sleep 600 }"
-                        + " | Send-WecomMessage -ReplyTo $m -Stream");
+                    stopped.AddScript("& { 'a'; $t = [DateTime]::UtcNow.AddSeconds(20); while (-not ($srv.Acks | "
+                        + "Where-Object Cmd -eq 'aibot_respond_msg') -and [DateTime]::UtcNow -lt $t) { Start-Sleep "
+                        + "-Milliseconds 20 }; $srv.AdvanceClock([TimeSpan]::FromMinutes(11)); 'x' * 21000; "
+                        + "Start-Sleep 600 } | Send-WecomMessage -ReplyTo $m -Stream");
                     var handle = stopped.BeginInvoke();
                     // The rollover's closing frame is refused as expired: now the rest waits for the end.
                     Assert.True(System.Threading.SpinWait.SpinUntil(() => server.RepliesTo(pushed.ReqId)

@@ -173,9 +173,11 @@ namespace WecomPS.Tests
         public void Complete_past_the_stream_lifetime_sends_the_final_content_as_a_markdown_message_with_a_warning()
         {
             var pushed = PushAndReceive();
-            _server.Options.StreamLifetime = TimeSpan.FromMilliseconds(300);
-            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; Start-Sleep -Milliseconds 700; " +
-                            "Complete-WecomReply $r -Content 'All 5 steps done'; $r.State");
+            // Past the lifetime by the double's clock, not by sleeping (a loaded machine can take longer than a
+            // short lifetime to ack the first frame).
+            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; $srv.AdvanceClock([TimeSpan]::FromMinutes(11)); " +
+                            "Complete-WecomReply $r -Content 'All 5 steps done'; $r.State",
+                new Dictionary<string, object> { ["srv"] = _server });
             Assert.Empty(r.Errors);
             Assert.Equal(ReplyState.CompletedAsMessage, r.Output.Single().BaseObject);
             Assert.Contains(r.Warnings, w => w.Contains("846608"));
@@ -191,9 +193,9 @@ namespace WecomPS.Tests
         public void An_update_after_expiry_is_kept_and_Complete_sends_it_as_a_message()
         {
             var pushed = PushAndReceive();
-            _server.Options.StreamLifetime = TimeSpan.FromMilliseconds(300);
-            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; Start-Sleep -Milliseconds 700; " +
-                            "Update-WecomReply $r 'Step 4 of 4'; Complete-WecomReply $r; $r.State");
+            var r = _ps.Run("$r = Start-WecomReply $m 'Working'; $srv.AdvanceClock([TimeSpan]::FromMinutes(11)); " +
+                            "Update-WecomReply $r 'Step 4 of 4'; Complete-WecomReply $r; $r.State",
+                new Dictionary<string, object> { ["srv"] = _server });
             Assert.Empty(r.Errors);
             Assert.Equal(ReplyState.CompletedAsMessage, r.Output.Single().BaseObject);
             Assert.Equal("Step 4 of 4",
