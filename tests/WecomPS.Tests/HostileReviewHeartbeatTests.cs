@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
 using System.Threading;
 using WecomPS.Session;
 using Xunit;
@@ -65,6 +68,113 @@ namespace WecomPS.Tests
                 Assert.False(h.Log.Has("half-open"), "a live link was declared dead");
                 Assert.Equal(0, s.Reconnects);
                 Assert.Equal(WecomSessionState.Connected, s.State);
+            }
+        }
+        /// <summary>A text callback of exactly <paramref name="size"/> bytes whose content starts with two CJK
+        /// characters (three bytes each), so a fragment boundary can fall inside a character.</summary>
+        private static byte[] Callback(string msgId, int size)
+        {
+            string Frame(string content) =>
+                "{\"cmd\":\"aibot_msg_callback\",\"headers\":{\"req_id\":\"R" + msgId + "\"},\"body\":{\"msgid\":\""
+                + msgId + "\",\"aibotid\":\"B\",\"chattype\":\"single\",\"from\":{\"userid\":\"u\"},"
+                + "\"msgtype\":\"text\",\"text\":{\"content\":\"" + content + "\"}}}";
+            int overhead = Encoding.UTF8.GetByteCount(Frame("\u4f60\u597d"));
+            var bytes = Encoding.UTF8.GetBytes(Frame("\u4f60\u597d" + new string('a', size - overhead)));
+            Assert.Equal(size, bytes.Length);
+            return bytes;
+        }
+
+        private static byte[] Slice(byte[] b, int from, int to) => b.Skip(from).Take(to - from).ToArray();
+
+        /// <summary>The frames a server sends for one message, cut the way <paramref name="pattern"/> says.</summary>
+        private static byte[][] Fragments(string pattern, byte[] m)
+        {
+            var none = new byte[0];
+            int inChar = IndexOf(m, Encoding.UTF8.GetBytes("\u4f60")) + 1;   // inside the first CJK character
+            switch (pattern)
+            {
+                case "whole": return new[] { FramingServer.Frame(1, true, m) };
+                case "three":
+                    return new[]
+                    {
+                        FramingServer.Frame(1, false, Slice(m, 0, inChar)),
+                        FramingServer.Frame(0, false, Slice(m, inChar, inChar + (m.Length - inChar) / 2)),
+                        FramingServer.Frame(0, true, Slice(m, inChar + (m.Length - inChar) / 2, m.Length)),
+                    };
+                case "empty first":
+                    return new[] { FramingServer.Frame(1, false, none), FramingServer.Frame(0, true, m) };
+                case "empty last":
+                    return new[] { FramingServer.Frame(1, false, m), FramingServer.Frame(0, true, none) };
+                case "ping between":
+                    return new[]
+                    {
+                        FramingServer.Frame(1, false, Slice(m, 0, inChar)),
+                        FramingServer.Frame(9, true, Encoding.ASCII.GetBytes("are you there")),
+                        FramingServer.Frame(0, true, Slice(m, inChar, m.Length)),
+                    };
+                case "1000-byte fragments":
+                case "1-byte fragments":
+                    int step = pattern.StartsWith("1-") ? 1 : 1000;
+                    var frames = new List<byte[]>();
+                    for (int at = 0; at < m.Length; at += step)
+                        frames.Add(FramingServer.Frame(at == 0 ? 1 : 0, at + step >= m.Length,
+                            Slice(m, at, Math.Min(m.Length, at + step))));
+                    return frames.ToArray();
+                default: throw new ArgumentException(pattern);
+            }
+        }
+
+        private static int IndexOf(byte[] haystack, byte[] needle)
+        {
+            for (int i = 0; i + needle.Length <= haystack.Length; i++)
+                if (haystack.Skip(i).Take(needle.Length).SequenceEqual(needle)) return i;
+            return -1;
+        }
+
+        [Theory]
+        [InlineData("whole", 300)]
+        [InlineData("three", 300)]
+        [InlineData("empty first", 300)]
+        [InlineData("empty last", 300)]
+        [InlineData("ping between", 300)]
+        [InlineData("1-byte fragments", 300)]
+        [InlineData("whole", 8192)]
+        [InlineData("empty first", 8192)]
+        [InlineData("1000-byte fragments", 8192)]
+        [InlineData("whole", 8193)]
+        [InlineData("empty last", 8193)]
+        [InlineData("1000-byte fragments", 8193)]
+        [InlineData("ping between", 20000)]
+        public void A_message_in_fragments_after_empty_and_binary_messages_arrives_whole(string pattern, int size)
+        {
+            using (var server = new FramingServer())
+            using (var s = new WecomSession(new WecomSessionOptions
+                   {
+                       BotId = "b", Secret = SessionHarness.Secure("s"), Endpoint = server.Endpoint,
+                       HeartbeatInterval = TimeSpan.FromMinutes(5),
+                   }))
+            {
+                Assert.True(s.ConnectAsync(CancellationToken.None).Wait(Wait));
+                var m = Callback("m1", size);
+                var frames = new List<byte[]>
+                {
+                    FramingServer.Frame(1, true, new byte[0]),              // an empty text message
+                    FramingServer.Frame(2, true, new byte[0]),              // an empty binary message
+                    FramingServer.Frame(2, false, new byte[] { 1, 2, 3 }),  // a binary message in two fragments
+                    FramingServer.Frame(0, true, new byte[9000]),
+                };
+                frames.AddRange(Fragments(pattern, m));
+                Assert.True(server.WriteAsync(frames.ToArray()).Wait(Wait));
+
+                Assert.True(SessionHarness.Eventually(() => s.InboxCount >= 1, Wait), "nothing arrived");
+                Assert.True(s.Inbox.TryTake(null, out var got));
+                Assert.Equal("m1", got.MsgId);
+                Assert.Equal("\u4f60\u597d" + new string('a', got.Content.Length - 2), got.Content);
+                Assert.Equal(1, s.FramesSkipped);   // the empty text message: not JSON
+                Assert.Equal(WecomSessionState.Connected, s.State);
+                Assert.Equal(0, s.Reconnects);
+                Assert.True(SessionHarness.Eventually(() => s.ReceiveBufferSize == 0, Wait),
+                    "an idle reader holds a buffer of " + s.ReceiveBufferSize);
             }
         }
     }
