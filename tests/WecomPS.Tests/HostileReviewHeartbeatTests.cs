@@ -70,6 +70,27 @@ namespace WecomPS.Tests
                 Assert.Equal(WecomSessionState.Connected, s.State);
             }
         }
+        [Theory]
+        [InlineData(0)]
+        [InlineData(-1000)]
+        [InlineData(999)]
+        [InlineData(3_600_001)]
+        [InlineData(60L * 24 * 3600 * 1000)]
+        public void A_heartbeat_interval_outside_1_s_to_1_h_is_refused_where_it_is_set(long ms)
+        {
+            // Zero declared every link dead at once (9 reconnects in a second against the double); a wait past
+            // Task.Delay's limit (weeks) threw and the heartbeat ended without a word. -HeartbeatIntervalSec allows
+            // 1..3600.
+            var o = new WecomSessionOptions();
+            var e = Assert.Throws<ArgumentOutOfRangeException>(
+                () => o.HeartbeatInterval = TimeSpan.FromMilliseconds(ms));
+            Assert.Equal("HeartbeatInterval", e.ParamName);
+            Assert.Equal(TimeSpan.FromSeconds(30), o.HeartbeatInterval);
+            o.HeartbeatInterval = TimeSpan.FromSeconds(1);
+            o.HeartbeatInterval = TimeSpan.FromHours(1);
+            Assert.Equal(TimeSpan.FromHours(1), o.HeartbeatInterval);
+        }
+
         /// <summary>A text callback of exactly <paramref name="size"/> bytes whose content starts with two CJK
         /// characters (three bytes each), so a fragment boundary can fall inside a character.</summary>
         private static byte[] Callback(string msgId, int size)
