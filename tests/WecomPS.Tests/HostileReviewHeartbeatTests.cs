@@ -91,6 +91,37 @@ namespace WecomPS.Tests
             Assert.Equal(TimeSpan.FromHours(1), o.HeartbeatInterval);
         }
 
+        [Theory]
+        [InlineData(5100)]     // grid 250 ms: 20.4 grid steps
+        [InlineData(7010)]
+        [InlineData(3600_000)]
+        public void Pings_keep_one_per_interval_when_the_interval_is_not_a_multiple_of_the_grid(int intervalMs)
+        {
+            var interval = TimeSpan.FromMilliseconds(intervalMs).Ticks;
+            long grid = TimeSpan.FromMilliseconds(250).Ticks;
+            using (var hb = new Heartbeat(new WecomSessionOptions { HeartbeatInterval = TimeSpan.FromTicks(interval) },
+                       CancellationToken.None))
+            {
+                long start = 1_234_567_891;
+                hb.StartPings(start);
+                for (int k = 1; k <= 100; k++)
+                {
+                    long now = hb.PingWake;   // a timer that wakes exactly when asked
+                    Assert.True(hb.PingDue(now));
+                    // Ping k goes at the first grid point at or after start + k intervals: never a step later.
+                    Assert.InRange(now, start + k * interval, start + k * interval + grid);
+                    hb.Pinged(now);
+                    Assert.False(hb.PingDue(now + TimeSpan.FromMilliseconds(100).Ticks));
+                }
+
+                // After a stall of three intervals: one ping, then the next an interval later, no catch-up burst.
+                long late = hb.PingWake + 3 * interval;
+                Assert.True(hb.PingDue(late));
+                hb.Pinged(late);
+                Assert.InRange(hb.PingWake, late + interval, late + interval + grid);
+            }
+        }
+
         /// <summary>A text callback of exactly <paramref name="size"/> bytes whose content starts with two CJK
         /// characters (three bytes each), so a fragment boundary can fall inside a character.</summary>
         private static byte[] Callback(string msgId, int size)

@@ -57,7 +57,7 @@ namespace WecomPS.Session
         /// </summary>
         public async Task RunAsync(Func<bool> live, Action ping, Action<string> dead)
         {
-            long nextPing = OnGrid(Now() + _interval.Ticks);
+            StartPings(Now());
             try
             {
                 while (!_stop.IsCancellationRequested)
@@ -77,20 +77,36 @@ namespace WecomPS.Session
                             dead("no frame within " + _deadAfter.TotalSeconds + " s (half-open socket)");
                             return;
                         }
-                        if (now + TimerSlack >= nextPing)
+                        if (PingDue(now))
                         {
-                            // The next one keeps to the grid; after a stall (suspend, starved pool), no catch-up burst.
-                            nextPing = OnGrid(nextPing + _interval.Ticks > now ? nextPing + _interval.Ticks
-                                : now + _interval.Ticks);
+                            Pinged(now);
                             ping();
                         }
-                        wake = TimeSpan.FromTicks(Math.Max(MinSleep, Math.Min(nextPing, OnGrid(deadAt)) - now));
+                        wake = TimeSpan.FromTicks(Math.Max(MinSleep, Math.Min(PingWake, OnGrid(deadAt)) - now));
                     }
                     await Task.Delay(wake, _stop.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) { }
         }
+
+        /// <summary>When the next ping is due, off the grid: one interval after the previous one was due. The ping
+        /// schedule below counts in ticks of <see cref="Now"/>.</summary>
+        private long _pingDue;
+
+        internal void StartPings(long now) => _pingDue = now + _interval.Ticks;
+
+        /// <summary>When the loop wakes up for the next ping: only the wake-up is rounded to the grid, so an interval
+        /// that is not a multiple of the grid step does not stretch the period (rounding the schedule itself pinged
+        /// a 5.1 s interval every 5.25 s).</summary>
+        internal long PingWake => OnGrid(_pingDue);
+
+        internal bool PingDue(long now) => now + TimerSlack >= PingWake;
+
+        /// <summary>The next one is an interval later; after a stall (suspend, starved pool), no catch-up
+        /// burst.</summary>
+        internal void Pinged(long now) =>
+            _pingDue = _pingDue + _interval.Ticks > now ? _pingDue + _interval.Ticks : now + _interval.Ticks;
 
         /// <summary>The first grid point at or after <paramref name="ticks"/>.</summary>
         private long OnGrid(long ticks) => (ticks + _gridTicks - 1) / _gridTicks * _gridTicks;
