@@ -122,6 +122,35 @@ namespace WecomPS.Tests
             }
         }
 
+        [Fact]
+        public void A_link_reset_by_the_ping_itself_reconnects_and_only_the_new_connection_is_pinged()
+        {
+            using (var h = new SessionHarness())
+            {
+                var s = h.Connect(o => o.HeartbeatInterval = TimeSpan.FromSeconds(1));
+                int tasksBefore = s.BackgroundTaskCount;
+                for (int round = 1; round <= 3; round++)
+                {
+                    // The server takes the ping and resets the link instead of acking it.
+                    h.Server.DropConnectionOnNext("ping");
+                    h.WaitForReconnects(round);
+                }
+                var current = h.Server.SubscribedConnectionIds.Single();
+                int stale = h.Server.FramesFor("ping").Count(f => f.ConnectionId != current);
+                int before = h.Server.FramesFor("ping").Count(f => f.ConnectionId == current);
+                Assert.True(SessionHarness.Eventually(
+                    () => h.Server.FramesFor("ping").Count(f => f.ConnectionId == current) >= before + 2, Wait),
+                    "the new connection is not pinged");
+                // Asserts that nothing happens: no heartbeat of a dropped connection pings or judges any more.
+                Thread.Sleep(1500);
+                Assert.Equal(stale, h.Server.FramesFor("ping").Count(f => f.ConnectionId != current));
+                Assert.Equal(3, s.Reconnects);
+                Assert.Equal(WecomSessionState.Connected, s.State);
+                Assert.True(SessionHarness.Eventually(() => s.BackgroundTaskCount <= tasksBefore, Wait),
+                    "background tasks " + s.BackgroundTaskCount + ", were " + tasksBefore);
+            }
+        }
+
         /// <summary>A text callback of exactly <paramref name="size"/> bytes whose content starts with two CJK
         /// characters (three bytes each), so a fragment boundary can fall inside a character.</summary>
         private static byte[] Callback(string msgId, int size)
