@@ -151,6 +151,23 @@ namespace WecomPS.Tests
             }
         }
 
+        [Fact]
+        public void Through_a_NAT_that_forgets_links_idle_for_25_s_a_60_s_heartbeat_session_still_gets_its_messages()
+        {
+            using (var h = new SessionHarness())
+            using (var nat = new IdleDroppingNat(h.Server.Endpoint, TimeSpan.FromSeconds(25)))
+            {
+                var s = h.Connect(o => { o.Endpoint = nat.Endpoint; o.HeartbeatInterval = TimeSpan.FromSeconds(60); });
+                // Asserts that nothing happens: an idle minute's first half, no ping due yet (one a minute).
+                Thread.Sleep(TimeSpan.FromSeconds(32));
+                h.Server.PushText("after a quiet half minute", msgId: "quiet");
+                Assert.True(SessionHarness.Eventually(() => s.InboxCount >= 1, TimeSpan.FromSeconds(5)),
+                    "the message was lost: the NAT forgot " + nat.Forgotten + " idle link(s)");
+                Assert.Equal(0, nat.Forgotten);
+                Assert.Equal(WecomSessionState.Connected, s.State);
+            }
+        }
+
         /// <summary>A text callback of exactly <paramref name="size"/> bytes whose content starts with two CJK
         /// characters (three bytes each), so a fragment boundary can fall inside a character.</summary>
         private static byte[] Callback(string msgId, int size)
