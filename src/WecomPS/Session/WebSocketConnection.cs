@@ -27,9 +27,7 @@ namespace WecomPS.Session
 
         public async Task OpenAsync(WecomSessionOptions options, CancellationToken ct)
         {
-            // No WebSocket-level pings: the protocol heartbeat already puts a frame on the link every interval and
-            // judges liveness by the answers; the pong frames only cost timers and writes (50/s for 1000 sessions).
-            _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            _socket.Options.KeepAliveInterval = KeepAliveFor(options.HeartbeatInterval);
             if (options.Proxy != null) _socket.Options.Proxy = options.Proxy;
             if (options.ClientCertificate != null) _socket.Options.ClientCertificates.Add(options.ClientCertificate);
             ApplyCertificatePolicy(options);
@@ -43,6 +41,18 @@ namespace WecomPS.Session
                 throw CertificateRejected(options, _certificateProblem, e);
             }
         }
+
+        /// <summary>
+        /// WebSocket keep-alive frames only where the protocol heartbeat is sparser than 20 s. A NAT, firewall or
+        /// proxy forgets a link idle for a while (often minutes, some 30 s) without telling either end, and what the
+        /// server sends after that is lost until the heartbeat finds the link dead; with -HeartbeatIntervalSec 600
+        /// that took 20 minutes. With a heartbeat of 20 s or less its pings already keep the link warm, and the pong
+        /// frames would only cost timers and writes (50/s for 1000 sessions); liveness is judged by the heartbeat.
+        /// </summary>
+        internal static TimeSpan KeepAliveFor(TimeSpan heartbeatInterval) =>
+            heartbeatInterval > KeepWarm ? KeepWarm : TimeSpan.Zero;
+
+        private static readonly TimeSpan KeepWarm = TimeSpan.FromSeconds(20);
 
         /// <summary>The refused server certificate, named, with what the user can do about it.</summary>
         internal static WecomException CertificateRejected(WecomSessionOptions options, string problem, Exception inner)

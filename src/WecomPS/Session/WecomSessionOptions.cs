@@ -19,7 +19,21 @@ namespace WecomPS.Session
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
         /// <summary>Default wait for an ack of a command (replies, sends, upload steps).</summary>
         public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(15);
-        public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>
+        /// One ping per interval; a link without any frame for <see cref="DeadAfter"/> is dead. 1 s to 1 h, as
+        /// -HeartbeatIntervalSec (zero would declare every link dead at once and reconnect in a loop).
+        /// </summary>
+        public TimeSpan HeartbeatInterval
+        {
+            get => _heartbeatInterval;
+            set
+            {
+                if (value < TimeSpan.FromSeconds(1) || value > TimeSpan.FromHours(1))
+                    throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), value, "from 1 s to 1 h");
+                _heartbeatInterval = value;
+            }
+        }
+        private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(30);
         public int InboxCapacity { get; set; } = 10000;
         /// <summary>-1: never give up (the default).</summary>
         public int MaxReconnectAttempts { get; set; } = -1;
