@@ -178,3 +178,60 @@ Describe 'The test kit states where it runs' {
         $manifest.PrivateData.CompatibilityNote | Should -Match '5\.1'
     }
 }
+
+Describe 'Several bots piped into Connect-WecomBot, served by Start-WecomMockServer -AdditionalBot' {
+    BeforeAll {
+        $script:Extra = [ordered]@{ aibPester01 = 'pester-secret-1'; aibPester02 = 'pester-secret-2' }
+        $script:Multi = Start-WecomMockServer -AdditionalBot $Extra
+        $script:Csv = Join-Path $Folder 'bots.csv'
+        @(
+            [pscustomobject]@{ Name = 'main'; BotId = $Multi.BotId; Secret = $Multi.Secret }
+            foreach ($bot in $Extra.GetEnumerator()) {
+                [pscustomobject]@{ Name = $bot.Key.Substring(3); BotId = $bot.Key; Secret = $bot.Value } }
+        ) | Export-Csv -LiteralPath $Csv
+    }
+    AfterAll { Stop-WecomMockServer -Server $Multi }
+    AfterEach { Get-WecomSession | Disconnect-WecomBot }
+
+    It 'connects every row of a CSV, names each session after its Name column, in the file''s order' {
+        $sessions = Import-Csv $Csv | Connect-WecomBot -Endpoint $Multi.Endpoint -PassThru
+        $sessions.Name | Should -Be 'main', 'Pester01', 'Pester02'
+        $sessions.State | Should -Be 'Connected', 'Connected', 'Connected'
+        (Get-WecomSession).Name | Should -Be 'main', 'Pester01', 'Pester02'
+        $Multi.SubscribedConnectionIdsOf('aibPester01').Count | Should -Be 1
+        # The last row is the default session: a send without -Session goes out on its connection.
+        Send-WecomMessage -ChatId wrPester -Content 'from the default'
+        $send = Get-WecomMockFrame -Server $Multi -Cmd aibot_send_msg -Last 1
+        $send.ConnectionId | Should -Be $Multi.SubscribedConnectionIdsOf('aibPester02')[0]
+    }
+
+    It 'says what -WhatIf would connect, bot by bot, and connects nothing' {
+        $command = "Import-Module '$WecomPSManifest'; Import-Csv '$Csv' | Connect-WecomBot -Endpoint " +
+            "'$($Multi.Endpoint)' -WhatIf; 'sessions: ' + @(Get-WecomSession).Count"
+        $before = $Multi.TotalConnections
+        $run = Invoke-ChildPwsh $command
+        $run.ExitCode | Should -Be 0
+        $whatIf = @($run.Output | Where-Object { $_ -like 'What if:*' })
+        $whatIf.Count | Should -Be 3
+        $whatIf[1] | Should -BeLike "*bot aibPester01 at $($Multi.Endpoint)*"
+        $run.Output | Should -Contain 'sessions: 0'
+        $Multi.TotalConnections | Should -Be $before
+    }
+
+    It 'stops at a row whose secret is wrong: the rows before it stay, the error names the bot' {
+        $rows = @(Import-Csv $Csv)
+        $rows[1].Secret = 'not-the-secret'
+        $err = { $rows | Connect-WecomBot -Endpoint $Multi.Endpoint } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'WecomAuthFailed,*'
+        $err.TargetObject | Should -Be "bot aibPester01 at $($Multi.Endpoint)"
+        "$err" | Should -Not -Match 'not-the-secret'
+        (Get-WecomSession).Name | Should -Be 'main'
+        Wait-Until { $Multi.SubscribedConnectionIdsOf('aibPester02').Count -eq 0 } | Should -BeTrue
+    }
+
+    It 'refuses an -AdditionalBot entry without a secret' {
+        $err = { Start-WecomMockServer -AdditionalBot @{ aibNoSecret = '' } } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'WecomMockInvalidBot,*'
+        $err.TargetObject | Should -Be 'aibNoSecret'
+    }
+}

@@ -10,6 +10,8 @@
 #   $env:WECOM_BOT_ID hold it, $env:WECOM_BOT_SECRET its secret. Connect-WecomBot's -Endpoint defaults to the double
 #   ($PSDefaultParameterValues). Get-Secret <name> and Read-Host -AsSecureString return the secret as a SecureString
 #   (Get-Secret returns a PSCredential when the name contains "Credential"); Get-Credential a PSCredential.
+# - The double also serves the bots aibDocsSales and aibDocsOps, with the same secret; ./bots.csv lists them
+#   (columns Name, BotId).
 # - Before the block runs, a session named helpdesk is connected and is the default; $msg is a text message it
 #   received, $click a template_card_event (button approve). $approverId = 'zhangsan', $OpsChat = 'wrOps',
 #   $JobName, $elapsed. Stand-ins for "your own" commands: Get-Answer, Restart-Cluster, Invoke-Item (records only).
@@ -96,6 +98,8 @@ BeforeAll {
         (Get-PSProvider FileSystem).Home = $folder
         $global:mock = Start-WecomMockServer -BotId $botIdWanted
         $global:botId = $mock.BotId
+        $mock.Options.AdditionalBots['aibDocsSales'] = $mock.Secret
+        $mock.Options.AdditionalBots['aibDocsOps'] = $mock.Secret
         $env:WECOM_BOT_ID = $mock.BotId
         $env:WECOM_BOT_SECRET = $mock.Secret
         $global:PSDefaultParameterValues['Connect-WecomBot:Endpoint'] = $mock.Endpoint
@@ -169,6 +173,7 @@ BeforeAll {
                 '\.ps1$' {
                     "param(`$OutFile) if (`$OutFile) { Set-Content `$OutFile 'chart bytes' }; 'line 1'; 'line 2'"
                 }
+                '^bots\.csv$' { "Name,BotId`nsales,aibDocsSales`nops,aibDocsOps" }
                 '\.json$' { '{"card_type":"text_notice","main_title":{"title":"Welcome"},"card_action":{"type":0}}' }
                 default { 'sample data for the docs test' }
             }

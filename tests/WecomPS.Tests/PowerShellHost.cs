@@ -83,6 +83,19 @@ namespace WecomPS.Tests
             return caught;
         }
 
+        /// <summary>Starts the script without waiting for it (for Ctrl+C tests: Stop() the returned instance, which the
+        /// caller disposes).</summary>
+        public PowerShell Begin(string script, IDictionary<string, object> variables, out IAsyncResult run)
+        {
+            if (variables != null)
+                foreach (var kv in variables) _runspace.SessionStateProxy.SetVariable(kv.Key, kv.Value);
+            var ps = PowerShell.Create();
+            ps.Runspace = _runspace;
+            ps.AddScript(script);
+            run = ps.BeginInvoke();
+            return ps;
+        }
+
         /// <summary>Connects the default session to <paramref name="server"/>.</summary>
         public PsResult Connect(WecomMockServer server, string extra = "")
         {

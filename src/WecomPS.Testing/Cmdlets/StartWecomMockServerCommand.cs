@@ -76,6 +76,10 @@ namespace WecomPS.Testing.Cmdlets
         /// <summary>With -Tls: refuse a TLS handshake without a client certificate (NewClientCertificate()).</summary>
         [Parameter] public SwitchParameter RequireClientCertificate { get; set; }
 
+        /// <summary>More bots to serve besides -BotId: a hashtable of bot id = secret. Each has its own live
+        /// connection, checked exactly as -BotId / -Secret.</summary>
+        [Parameter] [ValidateNotNull] public System.Collections.Hashtable AdditionalBot { get; set; }
+
         /// <summary>Settings to start from (a WecomPS.Testing.MockServerOptions); the other parameters override
         /// them.</summary>
         [Parameter] [ValidateNotNull] public MockServerOptions Options { get; set; }
@@ -103,6 +107,17 @@ namespace WecomPS.Testing.Cmdlets
             if (bound.ContainsKey(nameof(KickCloseDelayMs))) options.KickCloseDelay =
                 TimeSpan.FromMilliseconds(KickCloseDelayMs);
             if (bound.ContainsKey(nameof(KeepAliveSec))) options.KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveSec);
+            if (AdditionalBot != null)
+                foreach (System.Collections.DictionaryEntry bot in AdditionalBot)
+                {
+                    var id = bot.Key as string;
+                    var secret = (bot.Value is PSObject wrapped ? wrapped.BaseObject : bot.Value) as string;
+                    if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret))
+                        ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                                "-AdditionalBot takes bot id = secret, both non-empty strings; got '" + bot.Key
+                                + "'."), "WecomMockInvalidBot", ErrorCategory.InvalidArgument, bot.Key));
+                    options.AdditionalBots[id] = secret;
+                }
             if (bound.ContainsKey(nameof(Tls))) options.Tls = Tls.IsPresent;
             if (bound.ContainsKey(nameof(CertificateName))) options.CertificateNames = CertificateName;
             if (bound.ContainsKey(nameof(RequireClientCertificate)))

@@ -12,7 +12,7 @@ namespace WecomPS.Cmdlets
     [Cmdlet(VerbsCommunications.Connect, "WecomBot", DefaultParameterSetName = EnvironmentSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(WecomSession))]
-    public sealed class ConnectWecomBotCommand : WecomCmdlet
+    public sealed class ConnectWecomBotCommand : WecomCmdlet, IDisposable
     {
         private const string SecretSet = "Secret";
         private const string CredentialSet = "Credential";
@@ -20,20 +20,24 @@ namespace WecomPS.Cmdlets
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet,
             ValueFromPipelineByPropertyName = true)]
+        [Alias("UserName")]   // so that a piped PSCredential binds as bot id and secret
         [ValidateNotNullOrEmpty]
         public string BotId { get; set; }
 
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = SecretSet)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = SecretSet,
+            ValueFromPipelineByPropertyName = true)]
+        [Alias("Password")]
         [SecureStringTransformation]
         [ValidateNotNull]
         public SecureString Secret { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = CredentialSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CredentialSet,
+            ValueFromPipelineByPropertyName = true)]
         [Credential]
         [ValidateNotNull]
         public PSCredential Credential { get; set; }
 
-        [Parameter] [ValidateNotNullOrEmpty] public string Name { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] [ValidateNotNullOrEmpty] public string Name { get; set; }
 
         [Parameter] [ValidateNotNull] public Uri Endpoint { get; set; } = WecomSessionOptions.DefaultEndpoint;
 
@@ -70,11 +74,22 @@ namespace WecomPS.Cmdlets
 
         [Parameter] [ValidateRange(0, 100)] public int MaxAuthFailureRetries { get; set; }
 
+        /// <summary>With bots piped in: how many connect at once (they are handed on in input order).</summary>
+        [Parameter] [ValidateRange(1, 1000)] public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
         [Parameter] public SwitchParameter PassThru { get; set; }
 
-        protected override void EndProcessing()
+        public const int DefaultThrottleLimit = 32;
+
+        private IReadOnlyList<X509Certificate2> _authorities;
+        private ConnectBatch _batch;
+        private bool _warned;
+        // SecureStrings this cmdlet made from plain text: one per piped record, or one for the whole pipeline when
+        // -Secret was typed; disposed when the pipeline ends.
+        private readonly HashSet<SecureString> _madeFromPlainText = new HashSet<SecureString>();
+
+        protected override void BeginProcessing()
         {
-            var options = BuildOptions();
             if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != "wss" && Endpoint.Scheme != "ws"))
                 ThrowError(ErrorIds.InvalidEndpoint, ErrorCategory.InvalidArgument,
                     "-Endpoint must be a ws:// or wss:// URI; got '" + Endpoint + "'.", Endpoint);
@@ -86,30 +101,87 @@ namespace WecomPS.Cmdlets
                     "-ClientCertificate " + ClientCertificate.Subject + " has no private key: a TLS client cannot "
                     + "present it. Use a certificate from a PFX file or a certificate store with its key.",
                     ClientCertificate);
-            options.CertificateAuthorities = ResolveAuthorities();
-            foreach (var warning in options.TransportWarnings()) WriteWarning(warning);
-            if (SecureStringTransformationAttribute.WasPlainText(Secret))
-                WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer "
-                    + "(Get-Secret ...) or Read-Host -AsSecureString.");
+            _authorities = ResolveAuthorities();
+            _batch = new ConnectBatch(ThrottleLimit, StopToken,
+                (options, ct) => SessionStore.OpenAsync(options, s => s.AttachLog(this), ct));
+        }
 
-            string target = "bot " + options.BotId + " at " + options.Endpoint;
-            if (!ShouldProcess(target, "Connect")) return;
-
-            WecomSession session = null;
+        protected override void ProcessRecord()
+        {
+            WecomSessionOptions options;
             try
             {
-                session = Await(SessionStore.OpenAsync(options, s => s.AttachLog(this), StopToken));
+                options = BuildOptions();
             }
-            catch (PipelineStoppedException) { throw; }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-            catch (Exception e) { ThrowWecomError(e, target); }
-            finally
+            catch
             {
-                // The session holds its own copy; a SecureString this cmdlet made from plain text is not needed any
-                // more.
-                if (ParameterSetName == EnvironmentSet || SecureStringTransformationAttribute.WasPlainText(
-                    Secret)) options.Secret.Dispose();
+                // A loop would have connected the bots before this one: finish them, then report this one.
+                HandBackAll();
+                throw;
             }
+            if (!_warned)
+            {
+                _warned = true;
+                foreach (var warning in options.TransportWarnings()) WriteWarning(warning);
+                if (SecureStringTransformationAttribute.WasPlainText(Secret))
+                    WriteVerbose("-Secret was given as plain text; it was converted to a SecureString. Prefer "
+                        + "(Get-Secret ...) or Read-Host -AsSecureString.");
+            }
+
+            string target = TargetOf(options);
+            if (!ShouldProcess(target, "Connect"))
+            {
+                options.Secret.Dispose();
+                return;
+            }
+            while (_batch.MustTakeBefore(options)) HandBackOldest();
+            // The session keeps its own copy of the secret; this copy goes when the connect ends either way.
+            _batch.Start(options, target, _ => options.Secret.Dispose());
+            HandBackFinished();
+        }
+
+        protected override void EndProcessing() => HandBackAll();
+
+        /// <summary>The engine disposes the cmdlet however the pipeline ends: what is still connecting (Ctrl+C,
+        /// an error elsewhere in the pipeline) is cancelled, and what connected but was not handed on is
+        /// closed.</summary>
+        public void Dispose()
+        {
+            _batch?.Abandon();
+            foreach (var secret in _madeFromPlainText) secret.Dispose();
+            _madeFromPlainText.Clear();
+        }
+
+        private static string TargetOf(WecomSessionOptions options) =>
+            "bot " + options.BotId + " at " + options.Endpoint;
+
+        /// <summary>Hands on, in order, the sessions at the front that have already connected.</summary>
+        private void HandBackFinished()
+        {
+            while (_batch.Oldest != null && _batch.Oldest.Task.IsCompleted) HandBackOldest();
+        }
+
+        private void HandBackAll()
+        {
+            while (_batch != null && _batch.Oldest != null) HandBackOldest();
+        }
+
+        private void HandBackOldest()
+        {
+            var entry = _batch.Oldest;
+            try
+            {
+                Await(entry.Task);
+            }
+            catch (PipelineStoppedException) { _batch.Abandon(); throw; }
+            catch (Exception e)
+            {
+                _batch.Abandon();
+                if (e is OperationCanceledException && StopToken.IsCancellationRequested)
+                    throw new PipelineStoppedException();
+                ThrowWecomError(e, entry.Target);
+            }
+            var session = _batch.TakeOldest();
             if (PassThru) WriteObject(session);
         }
 
@@ -146,10 +218,14 @@ namespace WecomPS.Cmdlets
                 proxy = new WebProxy(Proxy);
                 if (ProxyCredential != null) proxy.Credentials = ProxyCredential.GetNetworkCredential();
             }
+            if (SecureStringTransformationAttribute.WasPlainText(secret)) _madeFromPlainText.Add(secret);
+            var own = secret.Copy();
+            own.MakeReadOnly();
+            if (ParameterSetName == EnvironmentSet) secret.Dispose();
             return new WecomSessionOptions
             {
                 BotId = botId,
-                Secret = secret,
+                Secret = own,
                 Name = Name,
                 Endpoint = Endpoint,
                 ConnectTimeout = TimeSpan.FromSeconds(TimeoutSec),
@@ -166,6 +242,7 @@ namespace WecomPS.Cmdlets
                 Scene = MyInvocation.BoundParameters.ContainsKey(nameof(Scene)) ? Scene : (int?)null,
                 PlugVersion = PlugVersion,
                 MaxAuthFailureRetries = MaxAuthFailureRetries,
+                CertificateAuthorities = _authorities,
             };
         }
 

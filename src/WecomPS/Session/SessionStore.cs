@@ -80,6 +80,13 @@ namespace WecomPS.Session
             }
         }
 
+        /// <summary>Makes a registered session the default (a no-op once it has been replaced or removed).</summary>
+        public static void MakeDefault(WecomSession session)
+        {
+            lock (Gate)
+                if (ByName.TryGetValue(session.Name, out var s) && ReferenceEquals(s, session)) _default = session;
+        }
+
         public static void Remove(WecomSession session)
         {
             lock (Gate)
