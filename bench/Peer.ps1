@@ -4,7 +4,7 @@
     Side-by-side peer under PowerShell (issue 14), driven by WecomPS.Bench through the same line protocol as
     node-peer/peer.js (stdout "READY <pid>", "ARMED", "DONE <json>"; stdin connect | warm N | burst N | latency N |
     reply N | idle FILE HB | gc | quit). The double runs in WecomPS.Bench, not here.
-    -Kind WecomPS : Receive-WecomMessage -Wait -Count N ; $m | Send-WecomMessage -Content ; Connect-WecomBot per session
+    -Kind WecomPS : Receive-WecomMessage -Wait -Count N ; $m | Send-WecomMessage -Content ; Connect-WecomBot with every bot piped in
     -Kind Floor   : the PowerShell floor from the bench assembly (bench/WecomPS.Bench/FloorCmdlets.cs):
                     Receive-BenchFloor -Count N ; $m | Send-BenchFloorReply
     Times are [Diagnostics.Stopwatch]::GetTimestamp() (CLOCK_MONOTONIC ns on Linux, the clock of the bench and of node).
@@ -82,15 +82,18 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
             'idle' {
                 $bots = Get-Content -Raw $parts[1] | ConvertFrom-Json
                 $hb = [int] $parts[2]
-                $limit = if ($parts.Count -gt 3) { [double] $parts[3] } else { 600 }   # stop connecting after this many seconds
                 $clock = [Diagnostics.Stopwatch]::StartNew()
-                $ok = 0; $i = 0
-                foreach ($b in $bots) {
-                    if ($clock.Elapsed.TotalSeconds -gt $limit) { break }
-                    $secret = ConvertTo-SecureString $b.secret -AsPlainText -Force
-                    try { Connect-WecomBot -BotId $b.bot -Secret $secret -Endpoint $b.endpoint -Name "idle$i" -HeartbeatIntervalSec $hb; $ok++ } catch { }
+                # One pipeline, as an admin host connects its bots: Connect-WecomBot overlaps the handshakes
+                # (-ThrottleLimit at a time) and hands the sessions on in input order.
+                $i = 0
+                $rows = foreach ($b in $bots) {
+                    [pscustomobject]@{ BotId = $b.bot; Name = "idle$i"
+                        Secret = ConvertTo-SecureString $b.secret -AsPlainText -Force }
                     $i++
                 }
+                $endpoint = $bots[0].endpoint
+                try { $rows | Connect-WecomBot -Endpoint $endpoint -HeartbeatIntervalSec $hb } catch { $r.error = "$_" }
+                $ok = @(Get-WecomSession | Where-Object Name -like 'idle*').Count
                 $r.seconds = $clock.Elapsed.TotalSeconds; $r.connected = $ok
             }
             'gc' { [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect() }
