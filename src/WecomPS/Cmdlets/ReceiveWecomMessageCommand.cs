@@ -47,7 +47,7 @@ namespace WecomPS.Cmdlets
             }
             var skipped = new List<WecomMessage>();
             var deadline = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout))
-                ? DateTime.UtcNow.AddSeconds(Timeout) : (DateTime?)null;
+                ? MonotonicClock.UtcNow.AddSeconds(Timeout) : (DateTime?)null;
             int emitted = 0;
             using (session.Inbox.OnAdded(Wake))
             {
@@ -72,7 +72,7 @@ namespace WecomPS.Cmdlets
                         WriteError(ErrorFor(session.Unavailable(), session));
                         break;
                     }
-                    var left = deadline.HasValue ? deadline.Value - DateTime.UtcNow : TimeSpan.FromSeconds(1);
+                    var left = deadline.HasValue ? deadline.Value - MonotonicClock.UtcNow : TimeSpan.FromSeconds(1);
                     if (left <= TimeSpan.Zero) break;
                     // Wake on a new message; re-check the session state at least once a second.
                     if (!WaitForWork(left < TimeSpan.FromSeconds(1) ? left

@@ -58,7 +58,7 @@ namespace WecomPS.Media
             var file = new FileInfo(path);
             MediaLimits.Validate(file, mediaType);
             fileName = string.IsNullOrEmpty(fileName) ? file.Name : fileName;
-            var started = DateTime.UtcNow;
+            var started = MonotonicClock.UtcNow;
             long size = file.Length;
             int chunks = MediaLimits.ChunkCount(size);
             string md5 = await Task.Run(() => Md5Hex(path), ct).ConfigureAwait(false);
@@ -75,7 +75,7 @@ namespace WecomPS.Media
                     return new UploadedMedia
                     {
                         MediaId = mediaId, MediaType = mediaType, FileName = fileName, Path = file.FullName,
-                        Size = size, Chunks = chunks, Md5 = md5, Elapsed = DateTime.UtcNow - started,
+                        Size = size, Chunks = chunks, Md5 = md5, Elapsed = MonotonicClock.UtcNow - started,
                         // The earlier of the two: the media_id is never taken for younger than it is.
                         UploadedAt = createdAt.HasValue && createdAt.Value < now ? createdAt.Value : now,
                     };

@@ -202,7 +202,7 @@ namespace WecomPS
                 var sentAt = DateTimeOffset.Now;
                 session.Log.Verbose("Approval card " + TaskId + " sent to " + chatId + "; waiting for a decision"
                     + (timeout.HasValue ? " (at most " + timeout.Value.TotalSeconds + " s)." : " (until Ctrl+C)."));
-                var deadline = timeout.HasValue ? DateTime.UtcNow + timeout.Value : (DateTime?)null;
+                var deadline = timeout.HasValue ? MonotonicClock.UtcNow + timeout.Value : (DateTime?)null;
                 int refused = 0;
                 while (true)
                 {
@@ -254,7 +254,7 @@ namespace WecomPS
                     }
                     var state = session.State;
                     if (SessionStateMachine.IsClosed(state)) throw session.Unavailable();
-                    var left = deadline.HasValue ? deadline.Value - DateTime.UtcNow : TimeSpan.FromSeconds(1);
+                    var left = deadline.HasValue ? deadline.Value - MonotonicClock.UtcNow : TimeSpan.FromSeconds(1);
                     if (left <= TimeSpan.Zero)
                     {
                         await NoteExpiryAsync(session, chatId, replyTo, timeout.Value, ct).ConfigureAwait(false);

@@ -26,12 +26,12 @@ namespace WecomPS.Session
         /// <summary>Waits (bounded) until every tracked task has ended.</summary>
         public async Task WaitAllAsync(TimeSpan timeout)
         {
-            var deadline = DateTime.UtcNow + timeout;
+            var deadline = MonotonicClock.UtcNow + timeout;
             while (true)
             {
                 Task[] left;
                 lock (_running) left = _running.ToArray();
-                var remaining = deadline - DateTime.UtcNow;
+                var remaining = deadline - MonotonicClock.UtcNow;
                 if (left.Length == 0 || remaining <= TimeSpan.Zero) return;
                 await Task.WhenAny(Task.WhenAll(left), Task.Delay(remaining)).ConfigureAwait(false);
             }

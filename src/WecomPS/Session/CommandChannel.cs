@@ -46,7 +46,7 @@ namespace WecomPS.Session
             if (request.Conversation != null) await PaceAsync(request.Conversation, ct).ConfigureAwait(false);
 
             var budget = request.Timeout ?? _options.AckTimeout;
-            var deadline = DateTime.UtcNow + budget;
+            var deadline = MonotonicClock.UtcNow + budget;
             string reqId = request.ReqId ?? ReqIds.New(request.Cmd);
             bool resentAfterNotSubscribed = false;
             using (var frame = OutboundFrame.Create(request.Cmd, reqId, request.WriteBody, request.SizeHint))
@@ -57,7 +57,7 @@ namespace WecomPS.Session
                         .ConfigureAwait(false);
                     using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, _session.Lifetime))
                     {
-                        var left = deadline - DateTime.UtcNow;
+                        var left = deadline - MonotonicClock.UtcNow;
                         attempt.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
                         if (_log.VerboseEnabled)
                             _log.Verbose("-> " + request.Cmd + " " + reqId + (request.Describe != null ? " "

@@ -18,7 +18,7 @@ namespace WecomPS.Session
 
         public ConversationPacer(int perMinute, int perHour, Func<DateTime> clock = null, int maxConversations = 10000)
         {
-            PerMinute = perMinute; PerHour = perHour; _clock = clock ?? (() => DateTime.UtcNow);
+            PerMinute = perMinute; PerHour = perHour; _clock = clock ?? (() => MonotonicClock.UtcNow);
             _maxConversations = Math.Max(1, maxConversations);
         }
 

@@ -39,11 +39,7 @@ namespace WecomPS.Session
         /// The monotonic clock in TimeSpan ticks from an arbitrary start, the same for every session of the process.
         /// It does not step with the system clock.
         /// </summary>
-        private static long Now()
-        {
-            long t = Stopwatch.GetTimestamp(), f = Stopwatch.Frequency;
-            return t / f * TimeSpan.TicksPerSecond + t % f * TimeSpan.TicksPerSecond / f;
-        }
+        private static long Now() => MonotonicClock.Ticks;
 
         /// <summary>Any frame from the server proves the link is alive. Called by the reader for every frame.</summary>
         public void Touch() => Interlocked.Exchange(ref _lastFrameTicks, Now());

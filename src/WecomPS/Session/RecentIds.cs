@@ -28,7 +28,7 @@ namespace WecomPS.Session
 
         public RecentIds(int capacity, TimeSpan window, Func<DateTime> clock = null, int maxIds = 100000)
         {
-            _capacity = Math.Max(1, capacity); _window = window; _clock = clock ?? (() => DateTime.UtcNow);
+            _capacity = Math.Max(1, capacity); _window = window; _clock = clock ?? (() => MonotonicClock.UtcNow);
             _injected = clock != null;
             _maxIds = Math.Max(_capacity, maxIds);
         }

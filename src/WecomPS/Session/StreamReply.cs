@@ -225,7 +225,7 @@ namespace WecomPS.Session
                 {
                     if (!_dirty || _fallback) return;
                     _dirty = false;
-                    wait = _lastSent + _minInterval - DateTime.UtcNow;
+                    wait = _lastSent + _minInterval - MonotonicClock.UtcNow;
                 }
                 if (wait > TimeSpan.Zero)
                 {
@@ -247,7 +247,7 @@ namespace WecomPS.Session
                     lock (_gate) _lastError = e;
                     _session.Log.Warning("A stream update failed: " + e.Message);
                 }
-                lock (_gate) _lastSent = DateTime.UtcNow;
+                lock (_gate) _lastSent = MonotonicClock.UtcNow;
             }
         }
     }

@@ -205,7 +205,7 @@ namespace WecomPS.Session
                 if (SessionStateMachine.IsClosed(state)) throw Unavailable();
                 if (!told) { Log.Verbose(cmd + " waits for the session to reconnect (state " + state
                     + ")."); told = true; }
-                var left = deadline - DateTime.UtcNow;
+                var left = deadline - MonotonicClock.UtcNow;
                 if (left <= TimeSpan.Zero)
                     throw new WecomException(ErrorIds.NotConnected, ErrorCategory.ConnectionError,
                         cmd + " was not sent: session '" + Name + "' did not reconnect within " + budget.TotalSeconds
@@ -250,7 +250,7 @@ namespace WecomPS.Session
         private async Task PingAsync(WebSocketConnection conn)
         {
             string reqId = ReqIds.New(WecomCommands.Ping);
-            var started = DateTime.UtcNow;
+            var started = MonotonicClock.UtcNow;
             try
             {
                 using (var frame = OutboundFrame.Create(WecomCommands.Ping, reqId, null))
@@ -259,7 +259,7 @@ namespace WecomPS.Session
                     cts.CancelAfter(_options.HeartbeatInterval);
                     if (Log.DebugEnabled) Log.Debug("-> " + frame.ToRedactedString());
                     var ack = await _commands.ExchangeAsync(conn, frame, cts.Token).ConfigureAwait(false);
-                    LastHeartbeatRtt = DateTime.UtcNow - started;
+                    LastHeartbeatRtt = MonotonicClock.UtcNow - started;
                     if (ack.ErrCode != 0) Log.Verbose("Heartbeat ack errcode " + ack.ErrCode + ".");
                     if (ack.ErrCode == WecomErrorCodes.NotSubscribed)
                         ConnectionLost(conn, "the heartbeat says the connection is not subscribed (846609)");

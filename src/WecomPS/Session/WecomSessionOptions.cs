@@ -86,7 +86,7 @@ namespace WecomPS.Session
         /// </summary>
         public int MaxAuthFailureRetries { get; set; }
 
-        /// <summary>The clock of pacing and dedup windows (tests move it; null = the system clock).</summary>
+        /// <summary>The clock of pacing and dedup windows (tests move it; null = MonotonicClock).</summary>
         internal Func<DateTime> UtcClock { get; set; }
 
         /// <summary>
