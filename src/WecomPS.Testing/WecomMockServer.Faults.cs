@@ -65,7 +65,8 @@ namespace WecomPS.Testing
         }
 
         /// <summary>Forgets unused faults injected with <see cref="FaultWhen"/>, <see cref="FailNext"/>,
-        /// <see cref="RejectNextSubscribes"/>, <see cref="LoseAckOfNext"/>, <see cref="DropConnectionOnNext"/>.</summary>
+        /// <see cref="RejectNextSubscribes"/>, <see cref="LoseAckOfNext"/>,
+        /// <see cref="DropConnectionOnNext"/>.</summary>
         public void ClearInjectedFailures()
         {
             lock (_state.Sync) _faults.Clear();
@@ -84,7 +85,8 @@ namespace WecomPS.Testing
             public string ErrMsg;
             public int Left;
 
-            public CommandResult Refusal() => CommandResult.Injected(ErrCode, ErrMsg ?? ErrorCodes.DefaultMessage(ErrCode));
+            public CommandResult Refusal() =>
+                CommandResult.Injected(ErrCode, ErrMsg ?? ErrorCodes.DefaultMessage(ErrCode));
         }
 
         private readonly List<InjectedFault> _faults = new List<InjectedFault>();

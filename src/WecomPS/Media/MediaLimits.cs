@@ -51,7 +51,8 @@ namespace WecomPS.Media
         public static int ChunkCount(long size) => (int)((size + ChunkSize - 1) / ChunkSize);
 
         /// <summary>Throws a WecomException that says what is wrong with the file for this media type.</summary>
-        /// <summary>A video's title and description are shown; on any other type they would be dropped: refuse them.</summary>
+        /// <summary>A video's title and description are shown; on any other type they would be dropped: refuse
+        /// them.</summary>
         public static void CheckTitle(string mediaType, string title, string description)
         {
             if (mediaType == "video" || (title == null && description == null)) return;
