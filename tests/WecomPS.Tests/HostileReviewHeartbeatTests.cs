@@ -151,15 +151,30 @@ namespace WecomPS.Tests
             }
         }
 
+        [Theory]
+        [InlineData(1, 0)]
+        [InlineData(5, 0)]
+        [InlineData(30, 0)]      // the default: its pings are the only traffic, as with the official SDK
+        [InlineData(31, 30)]
+        [InlineData(60, 30)]
+        [InlineData(3600, 30)]   // never silent for more than 30 s, whatever the heartbeat
+        public void WebSocket_keep_alive_frames_only_where_the_heartbeat_is_sparser_than_30_s(int heartbeatSec,
+            int keepAliveSec)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(keepAliveSec),
+                WebSocketConnection.KeepAliveFor(TimeSpan.FromSeconds(heartbeatSec)));
+        }
+
         [Fact]
-        public void Through_a_NAT_that_forgets_links_idle_for_25_s_a_60_s_heartbeat_session_still_gets_its_messages()
+        public void Through_a_NAT_that_forgets_links_idle_for_35_s_a_60_s_heartbeat_session_still_gets_its_messages()
         {
             using (var h = new SessionHarness())
-            using (var nat = new IdleDroppingNat(h.Server.Endpoint, TimeSpan.FromSeconds(25)))
+            using (var nat = new IdleDroppingNat(h.Server.Endpoint, TimeSpan.FromSeconds(35)))
             {
                 var s = h.Connect(o => { o.Endpoint = nat.Endpoint; o.HeartbeatInterval = TimeSpan.FromSeconds(60); });
-                // Asserts that nothing happens: an idle minute's first half, no ping due yet (one a minute).
-                Thread.Sleep(TimeSpan.FromSeconds(32));
+                // Asserts that nothing happens: 40 idle seconds, no ping due yet (one a minute); without keep-alive
+                // frames the NAT forgets the link at 35 s.
+                Thread.Sleep(TimeSpan.FromSeconds(40));
                 h.Server.PushText("after a quiet half minute", msgId: "quiet");
                 Assert.True(SessionHarness.Eventually(() => s.InboxCount >= 1, TimeSpan.FromSeconds(5)),
                     "the message was lost: the NAT forgot " + nat.Forgotten + " idle link(s)");
