@@ -82,7 +82,6 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
             'idle' {
                 $bots = Get-Content -Raw $parts[1] | ConvertFrom-Json
                 $hb = [int] $parts[2]
-                $clock = [Diagnostics.Stopwatch]::StartNew()
                 # One pipeline, as an admin host connects its bots: Connect-WecomBot overlaps the handshakes
                 # (-ThrottleLimit at a time) and hands the sessions on in input order.
                 $i = 0
@@ -92,6 +91,7 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
                     $i++
                 }
                 $endpoint = $bots[0].endpoint
+                $clock = [Diagnostics.Stopwatch]::StartNew()   # first connect -> last authenticated
                 try { $rows | Connect-WecomBot -Endpoint $endpoint -HeartbeatIntervalSec $hb } catch { $r.error = "$_" }
                 $ok = @(Get-WecomSession | Where-Object Name -like 'idle*').Count
                 $r.seconds = $clock.Elapsed.TotalSeconds; $r.connected = $ok
