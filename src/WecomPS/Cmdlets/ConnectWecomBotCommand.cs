@@ -129,14 +129,20 @@ namespace WecomPS.Cmdlets
             }
 
             string target = TargetOf(options);
-            if (!ShouldProcess(target, "Connect"))
+            bool started = false;
+            try
             {
-                options.Secret.Dispose();
-                return;
+                if (!ShouldProcess(target, "Connect")) return;
+                while (_batch.MustTakeBefore(options)) HandBackOldest();
+                // The session keeps its own copy of the secret; this copy goes when the connect ends either way.
+                _batch.Start(options, target, _ => options.Secret.Dispose());
+                started = true;
             }
-            while (_batch.MustTakeBefore(options)) HandBackOldest();
-            // The session keeps its own copy of the secret; this copy goes when the connect ends either way.
-            _batch.Start(options, target, _ => options.Secret.Dispose());
+            finally
+            {
+                // -WhatIf, No at -Confirm, or an earlier bot failed: this copy is not needed.
+                if (!started) options.Secret.Dispose();
+            }
             HandBackFinished();
         }
 
