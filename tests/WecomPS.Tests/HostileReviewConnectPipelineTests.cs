@@ -153,6 +153,29 @@ namespace WecomPS.Tests
             }, seen);
         }
 
+        /// <summary>
+        /// A CSV row with an empty Secret cell ended the pipeline (WecomMissingCredentials, the bots before it
+        /// connected, none after it), but a row with an empty BotId cell was only a non-terminating binding error:
+        /// the pipeline went on and connected the bots after it. Both are the same bad record.
+        /// </summary>
+        [Theory]
+        [InlineData("''")]
+        [InlineData("$null")]
+        public void An_empty_bot_id_in_the_middle_ends_the_pipeline_like_an_empty_secret(string empty)
+        {
+            var (handed, error) = RunCatching("$bots | ForEach-Object { if ($_.BotId -eq 'aibPipe2') { "
+                + "$_.BotId = " + empty + " }; $_ } | Connect-WecomBot -Endpoint $endpoint -PassThru",
+                Vars(Bot(1), Bot(2, "two"), Bot(3)));
+
+            Assert.NotNull(error);
+            Assert.Equal("WecomMissingCredentials,WecomPS.Cmdlets.ConnectWecomBotCommand", error.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+            Assert.Equal("two", error.TargetObject);
+            Assert.Equal(new[] { "aibPipe1" }, handed);
+            Assert.Equal(new[] { "aibPipe1" }, SessionStore.All.Select(s => s.Name));
+            Assert.DoesNotContain(_server.FramesFor("aibot_subscribe"), f => f.BodyString("bot_id") == "aibPipe3");
+        }
+
         /// <summary>A bot whose subscribe is never acknowledged, in the middle: its timeout ends the pipeline, the
         /// bots before it stay, the ones after it are closed again.</summary>
         [Fact]

@@ -21,7 +21,11 @@ namespace WecomPS.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet,
             ValueFromPipelineByPropertyName = true)]
         [Alias("UserName")]   // so that a piped PSCredential binds as bot id and secret
-        [ValidateNotNullOrEmpty]
+        // Empty is refused in ProcessRecord (WecomMissingCredentials), not by the binder: a piped record with an
+        // empty BotId would otherwise be a non-terminating binding error and the pipeline would go on past it,
+        // while one with an empty Secret ends it.
+        [AllowEmptyString]
+        [AllowNull]
         public string BotId { get; set; }
 
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = SecretSet,
@@ -214,7 +218,7 @@ namespace WecomPS.Cmdlets
                 WriteVerbose("Using the bot id and secret from WECOM_BOT_ID / WECOM_BOT_SECRET.");
             }
             if (string.IsNullOrEmpty(botId))
-                ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The bot id is empty.", null);
+                ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The bot id is empty.", Name);
             if (secret == null || secret.Length == 0)
                 ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The secret is empty.", botId);
 
