@@ -21,7 +21,11 @@ namespace WecomPS.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet,
             ValueFromPipelineByPropertyName = true)]
         [Alias("UserName")]   // so that a piped PSCredential binds as bot id and secret
-        [ValidateNotNullOrEmpty]
+        // Empty is refused in ProcessRecord (WecomMissingCredentials), not by the binder: a piped record with an
+        // empty BotId would otherwise be a non-terminating binding error and the pipeline would go on past it,
+        // while one with an empty Secret ends it.
+        [AllowEmptyString]
+        [AllowNull]
         public string BotId { get; set; }
 
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = SecretSet,
@@ -129,14 +133,20 @@ namespace WecomPS.Cmdlets
             }
 
             string target = TargetOf(options);
-            if (!ShouldProcess(target, "Connect"))
+            bool started = false;
+            try
             {
-                options.Secret.Dispose();
-                return;
+                if (!ShouldProcess(target, "Connect")) return;
+                while (_batch.MustTakeBefore(options)) HandBackOldest();
+                // The session keeps its own copy of the secret; this copy goes when the connect ends either way.
+                _batch.Start(options, target, _ => options.Secret.Dispose());
+                started = true;
             }
-            while (_batch.MustTakeBefore(options)) HandBackOldest();
-            // The session keeps its own copy of the secret; this copy goes when the connect ends either way.
-            _batch.Start(options, target, _ => options.Secret.Dispose());
+            finally
+            {
+                // -WhatIf, No at -Confirm, or an earlier bot failed: this copy is not needed.
+                if (!started) options.Secret.Dispose();
+            }
             HandBackFinished();
         }
 
@@ -208,7 +218,7 @@ namespace WecomPS.Cmdlets
                 WriteVerbose("Using the bot id and secret from WECOM_BOT_ID / WECOM_BOT_SECRET.");
             }
             if (string.IsNullOrEmpty(botId))
-                ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The bot id is empty.", null);
+                ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The bot id is empty.", Name);
             if (secret == null || secret.Length == 0)
                 ThrowError(ErrorIds.MissingCredentials, ErrorCategory.InvalidArgument, "The secret is empty.", botId);
 

@@ -36,16 +36,23 @@ namespace WecomPS.Session
         /// <summary>Started and not yet handed back.</summary>
         public int Count => _open.Count;
 
-        /// <summary>True when no more may start before the oldest is handed back: the throttle is reached, or one
-        /// of the same name is still connecting (a name holds one session, so the second replaces the first and
-        /// must start after it, as in a loop).</summary>
+        /// <summary>
+        /// True when no more may start before the oldest is handed back: the throttle is reached, or the next one
+        /// would touch a session, in this batch or from before it, and so may start only after every bot before it
+        /// has connected, as in a loop. A name holds one session, so a second of the same name replaces the first;
+        /// and the server keeps one connection per bot, so a second of the same bot id takes the bot from the
+        /// first. Started early, a replacement would close a session that a loop stopped by a failure never
+        /// reaches, and two subscribes of one bot in flight together supersede each other in any order.
+        /// </summary>
         public bool MustTakeBefore(WecomSessionOptions next)
         {
             if (_open.Count >= Throttle) return true;
+            if (_open.Count == 0) return false;
             var name = NameOf(next);
             foreach (var entry in _open)
-                if (string.Equals(entry.Name, name, StringComparison.OrdinalIgnoreCase)) return true;
-            return false;
+                if (string.Equals(entry.Name, name, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(entry.BotId, next.BotId, StringComparison.Ordinal)) return true;
+            return SessionStore.Holds(name, next.BotId);
         }
 
         /// <summary>Starts connecting; <paramref name="target"/> names the bot in errors.</summary>
@@ -53,19 +60,21 @@ namespace WecomPS.Session
         {
             var task = _opener(options, _cancel.Token);
             if (whenDone != null) task.ContinueWith(whenDone, TaskContinuationOptions.ExecuteSynchronously);
-            _open.Enqueue(new Entry(NameOf(options), target, task));
+            _open.Enqueue(new Entry(NameOf(options), options.BotId, target, task));
         }
 
         /// <summary>The oldest open entry, whose task the caller awaits before <see cref="TakeOldest"/>.</summary>
         public Entry Oldest => _open.Count == 0 ? null : _open.Peek();
 
-        /// <summary>Hands back the oldest, which has connected: it becomes the default session, as the latest of a
-        /// loop would be (the others may have finished later).</summary>
+        /// <summary>Hands back the oldest, which has connected: only now is it registered (Get-WecomSession lists
+        /// it) and made the default session, as the latest of a loop would be. The others may have connected
+        /// already, but they stay out of the session list until their turn, so what runs downstream sees the
+        /// sessions a loop would have connected by then, and the default is the one just handed on.</summary>
         public WecomSession TakeOldest()
         {
             var entry = _open.Dequeue();
             var session = entry.Task.GetAwaiter().GetResult();
-            SessionStore.MakeDefault(session);
+            SessionStore.Add(session);
             return session;
         }
 
@@ -86,8 +95,8 @@ namespace WecomPS.Session
         {
             WecomSession session;
             try { session = await opening.ConfigureAwait(false); }
-            catch { return; }   // cancelled or failed: the opener disposed it and registered nothing
-            SessionStore.Remove(session);
+            catch { return; }   // cancelled or failed: the opener disposed it
+            // Connected but never handed back, so never registered.
             await session.DisconnectAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
 
@@ -96,12 +105,13 @@ namespace WecomPS.Session
 
         public sealed class Entry
         {
-            public Entry(string name, object target, Task<WecomSession> task)
+            public Entry(string name, string botId, object target, Task<WecomSession> task)
             {
-                Name = name; Target = target; Task = task;
+                Name = name; BotId = botId; Target = target; Task = task;
             }
 
             public string Name { get; }
+            public string BotId { get; }
             public object Target { get; }
             public Task<WecomSession> Task { get; }
         }

@@ -32,10 +32,11 @@ namespace WecomPS.Session
         }
 
         /// <summary>
-        /// Opens a session and makes it the default: a session of the same name is closed first (one connection per
-        /// name, and per bot: the server would take the bot over anyway), then the new one connects. When it cannot
-        /// connect it is disposed and nothing is registered. <paramref name="attach"/> sees the new session before it
-        /// connects (to show its log) and returns what to dispose afterwards.
+        /// Opens a session: a session of the same name is closed first (one connection per name, and per bot: the
+        /// server would take the bot over anyway), then the new one connects. It is not registered: the caller
+        /// <see cref="Add"/>s it (which makes it the default) when it hands it on. When it cannot connect it is
+        /// disposed. <paramref name="attach"/> sees the new session before it connects (to show its log) and returns
+        /// what to dispose afterwards.
         /// </summary>
         public static async Task<WecomSession> OpenAsync(WecomSessionOptions options, Func<WecomSession,
             IDisposable> attach,
@@ -62,7 +63,6 @@ namespace WecomPS.Session
                     session.Dispose();
                     throw;
                 }
-                Add(session);
             }
             return session;
         }
@@ -80,11 +80,12 @@ namespace WecomPS.Session
             }
         }
 
-        /// <summary>Makes a registered session the default (a no-op once it has been replaced or removed).</summary>
-        public static void MakeDefault(WecomSession session)
+        /// <summary>True when a registered session has this name (ignoring case) or this bot id.</summary>
+        public static bool Holds(string name, string botId)
         {
             lock (Gate)
-                if (ByName.TryGetValue(session.Name, out var s) && ReferenceEquals(s, session)) _default = session;
+                return ByName.ContainsKey(name)
+                    || ByName.Values.Any(s => string.Equals(s.BotId, botId, StringComparison.Ordinal));
         }
 
         public static void Remove(WecomSession session)
