@@ -43,7 +43,7 @@ namespace WecomPS.Bench
         {
             public int Sessions, HeartbeatSec, WindowSec, Connected;
             public string Client, Error;
-            public double ConnectSeconds = double.NaN, KbPerSession = double.NaN, CpuPercent = double.NaN, SteadyCpuPercent = double.NaN, RssAfterMb = double.NaN;
+            public double ConnectSeconds = double.NaN, KbPerSession = double.NaN, CpuPercent = double.NaN, SteadyCpuPercent = double.NaN, RssAfterMb = double.NaN, WarmupCpuSeconds = double.NaN;
         }
 
         public readonly List<UploadRow> Uploads = new List<UploadRow>();
@@ -107,15 +107,16 @@ namespace WecomPS.Bench
                 sb.AppendLine("================================================================ many idle sessions in one process (one run each)");
                 sb.AppendLine("One double for all sessions (each its own bot_id + secret), in WecomPS.Bench. connect all = first connect -> last authenticated;");
                 sb.AppendLine("memory = client RSS after connecting (after a GC) minus RSS before (after a GC), per session; CPU = client utime+stime over the window / wall time (100 % = one core):");
-                sb.AppendLine("idle = the window from 2.5 s after connecting (first heartbeats and warm-up in it); steady = from one heartbeat interval + 2 s after connecting on, as long or one interval if longer.");
-                sb.AppendLine(string.Format("| {0,-22} | {1,-42} | {2,-42} | {3,-42} | {4,-32} |", "sessions", "Node SDK: connect / KB / idle / steady CPU", "raw ws: connect / KB / idle / steady CPU", "WecomPS: connect / KB / idle / steady CPU", "WecomPS / SDK"));
+                sb.AppendLine("idle = the window from 2.5 s after connecting (first heartbeats and warm-up in it); steady = from two heartbeat intervals + 2 s after connecting on, as long or one interval if longer;");
+                sb.AppendLine("warm-up = CPU seconds from connected to the start of steady (a forced GC of each client included).");
+                sb.AppendLine(string.Format("| {0,-22} | {1,-42} | {2,-42} | {3,-42} | {4,-32} |", "sessions", "Node SDK: connect / KB / idle / steady / warm-up", "raw ws: connect / KB / idle / steady / warm-up", "WecomPS: connect / KB / idle / steady / warm-up", "WecomPS / SDK"));
                 sb.AppendLine("|------------------------|--------------------------------------------|--------------------------------------------|--------------------------------------------|----------------------------------|");
                 foreach (var g in Idle.GroupBy(i => (i.Sessions, i.HeartbeatSec)))
                 {
                     IdleRow C(string c) => g.FirstOrDefault(i => i.Client == c);
-                    string Cell(IdleRow i) => i == null ? "skipped" : i.Error != null ? "FAILED" : Fmt.N(i.ConnectSeconds, "0.00") + " s / " + Fmt.N(i.KbPerSession, "0") + " KB / " + Fmt.N(i.CpuPercent, "0.0") + " % / " + Fmt.N(i.SteadyCpuPercent, "0.0") + " %" + (i.Connected != g.Key.Sessions ? " (" + i.Connected + " ok)" : "");
+                    string Cell(IdleRow i) => i == null ? "skipped" : i.Error != null ? "FAILED" : Fmt.N(i.ConnectSeconds, "0.00") + " s / " + Fmt.N(i.KbPerSession, "0") + " KB / " + Fmt.N(i.CpuPercent, "0.0") + " % / " + Fmt.N(i.SteadyCpuPercent, "0.0") + " % / " + Fmt.N(i.WarmupCpuSeconds, "0.00") + " s" + (i.Connected != g.Key.Sessions ? " (" + i.Connected + " ok)" : "");
                     var w = C("wecomps"); var n = C("node-sdk");
-                    string ratio = w == null || n == null ? "n/a" : Fmt.R(w.ConnectSeconds / n.ConnectSeconds) + " / " + Fmt.R(w.KbPerSession / n.KbPerSession) + " / " + Fmt.R(w.CpuPercent / n.CpuPercent) + " / " + Fmt.R(w.SteadyCpuPercent / n.SteadyCpuPercent);
+                    string ratio = w == null || n == null ? "n/a" : Fmt.R(w.ConnectSeconds / n.ConnectSeconds) + " / " + Fmt.R(w.KbPerSession / n.KbPerSession) + " / " + Fmt.R(w.CpuPercent / n.CpuPercent) + " / " + Fmt.R(w.SteadyCpuPercent / n.SteadyCpuPercent) + " / " + Fmt.R(w.WarmupCpuSeconds / n.WarmupCpuSeconds);
                     sb.AppendLine(string.Format("| {0,-22} | {1,-42} | {2,-42} | {3,-42} | {4,-32} |", g.Key.Sessions + " (heartbeat " + g.Key.HeartbeatSec + " s)", Cell(n), Cell(C("node-raw")), Cell(w), ratio));
                 }
             }
