@@ -49,7 +49,7 @@ namespace WecomPS.Session
         /// 5382) without telling either end, and what the server sends after that is lost until the heartbeat finds
         /// the link dead; with -HeartbeatIntervalSec 600 that took 20 minutes. At 30 s or less the pings keep the
         /// link warm, and pong frames on top would only cost timers and writes: at the default 30 s, 1000 sessions
-        /// sent 50 pongs a second and their steady CPU went from 0.3 % to 1.2 % of a core.
+        /// sent 50 pongs a second and their steady CPU was 0.6-0.8 % of a core against 0.3 % without.
         /// </summary>
         internal static TimeSpan KeepAliveFor(TimeSpan heartbeatInterval) =>
             heartbeatInterval > KeepWarm ? KeepWarm : TimeSpan.Zero;
