@@ -158,6 +158,7 @@ namespace WecomPS.Cmdlets
         public void Dispose()
         {
             _batch?.Abandon();
+            _batch?.Dispose();
             foreach (var secret in _madeFromPlainText) secret.Dispose();
             _madeFromPlainText.Clear();
         }

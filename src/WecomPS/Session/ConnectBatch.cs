@@ -12,7 +12,7 @@ namespace WecomPS.Session
     /// default, and when one fails (or the pipeline stops) the ones after it that were already connecting are
     /// cancelled and any that connected are closed again.
     /// </summary>
-    public sealed class ConnectBatch
+    public sealed class ConnectBatch : IDisposable
     {
         /// <summary>How long <see cref="Abandon"/> waits for the cancelled opens to end.</summary>
         private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
@@ -33,9 +33,6 @@ namespace WecomPS.Session
         /// <summary>The most sessions connecting at once.</summary>
         public int Throttle { get; }
 
-        /// <summary>Started and not yet handed back.</summary>
-        public int Count => _open.Count;
-
         /// <summary>
         /// True when no more may start before the oldest is handed back: the throttle is reached, or the next one
         /// would touch a session, in this batch or from before it, and so may start only after every bot before it
@@ -48,7 +45,7 @@ namespace WecomPS.Session
         {
             if (_open.Count >= Throttle) return true;
             if (_open.Count == 0) return false;
-            var name = NameOf(next);
+            var name = next.SessionName;
             foreach (var entry in _open)
                 if (string.Equals(entry.Name, name, StringComparison.OrdinalIgnoreCase)
                     || string.Equals(entry.BotId, next.BotId, StringComparison.Ordinal)) return true;
@@ -60,7 +57,7 @@ namespace WecomPS.Session
         {
             var task = _opener(options, _cancel.Token);
             if (whenDone != null) task.ContinueWith(whenDone, TaskContinuationOptions.ExecuteSynchronously);
-            _open.Enqueue(new Entry(NameOf(options), options.BotId, target, task));
+            _open.Enqueue(new Entry(options.SessionName, options.BotId, target, task));
         }
 
         /// <summary>The oldest open entry, whose task the caller awaits before <see cref="TakeOldest"/>.</summary>
@@ -91,6 +88,8 @@ namespace WecomPS.Session
             try { Task.WaitAll(ending.ToArray(), AbandonWait); } catch { }
         }
 
+        public void Dispose() => _cancel.Dispose();
+
         private static async Task CloseIfOpened(Task<WecomSession> opening)
         {
             WecomSession session;
@@ -99,9 +98,6 @@ namespace WecomPS.Session
             // Connected but never handed back, so never registered.
             await session.DisconnectAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
-
-        private static string NameOf(WecomSessionOptions options) =>
-            string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
 
         public sealed class Entry
         {

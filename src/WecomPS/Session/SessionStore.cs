@@ -42,7 +42,7 @@ namespace WecomPS.Session
             IDisposable> attach,
             System.Threading.CancellationToken ct)
         {
-            var name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
+            var name = options.SessionName;
             WecomSession existing;
             lock (Gate) existing = ByName.TryGetValue(name, out var s) ? s : null;
             var session = new WecomSession(options);

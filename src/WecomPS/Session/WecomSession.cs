@@ -38,7 +38,7 @@ namespace WecomPS.Session
             // Our own copy: it is wiped when the session ends, without touching the caller's SecureString.
             _options.Secret = options.Secret.Copy();
             _options.Secret.MakeReadOnly();
-            Name = string.IsNullOrEmpty(options.Name) ? options.BotId : options.Name;
+            Name = options.SessionName;
             Inbox = new Inbox(options.InboxCapacity);
             _commands = new CommandChannel(this, _options, Log);
             _inbound = new InboundDispatcher(Name, _options, Log, Inbox, _commands.Pending, OnMessage);

@@ -14,6 +14,8 @@ namespace WecomPS.Session
         public string BotId { get; set; }
         public SecureString Secret { get; set; }
         public string Name { get; set; }
+        /// <summary>The name the session goes by: <see cref="Name"/>, else the bot id.</summary>
+        public string SessionName => string.IsNullOrEmpty(Name) ? BotId : Name;
         public Uri Endpoint { get; set; } = DefaultEndpoint;
         /// <summary>Time for the socket to open and the subscribe ack to arrive.</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
