@@ -211,58 +211,48 @@ namespace WecomPS
                     while (session.Inbox.TryTake(_isMine, out var taken))
                     {
                         var click = (WecomPS.Event.TemplateCard)taken;
-                        try
+                        if (string.IsNullOrEmpty(click.UserId))
                         {
-                            if (string.IsNullOrEmpty(click.UserId))
-                            {
-                                // Nobody to name as the decider, and nobody to answer: it does not decide.
-                                session.Log.Warning("Card " + TaskId + ": ignored a click without a userid (message "
-                                    + click.MsgId + "); still waiting.");
-                                continue;
-                            }
-                            var decision = _v.Options.FirstOrDefault(o => KeyOf(o) == click.EventKey);
-                            if (decision == null)
-                            {
-                                session.Log.Verbose("Card " + TaskId + ": ignored a click with the unknown key '"
-                                    + click.EventKey + "' by " + click.UserId + ".");
-                                continue;
-                            }
-                            if (!MayDecide(click.UserId))
-                            {
-                                refused++;
-                                session.Log.Verbose("Card " + TaskId + ": " + click.UserId + " clicked '" + decision
-                                    + "' but is not an approver; still waiting.");
-                                await TryUpdateAsync(session, click, NotApproverCard(click.UserId),
-                                    new[] { click.UserId }, ct).ConfigureAwait(false);
-                                continue;
-                            }
-                            var at = Inbox.SentAt(click);
-                            var result = new Approval
-                            {
-                                Decision = decision,
-                                Key = click.EventKey,
-                                DecidedBy = click.UserId,
-                                DecidedAt = at,
-                                TaskId = TaskId,
-                                ChatId = chatId,
-                                Title = _v.Title,
-                                Waited = click.ReceivedAt - sentAt < TimeSpan.Zero ? TimeSpan.Zero
-                                    : click.ReceivedAt - sentAt,
-                                RefusedClicks = refused,
-                                SessionName = session.Name,
-                            };
-                            result.CardUpdated = await TryUpdateAsync(session, click,
-                                DecidedCard(decision, click.UserId, at), null, ct).ConfigureAwait(false);
-                            session.Log.Verbose("Card " + TaskId + ": " + result + ".");
-                            return result;
+                            // Nobody to name as the decider, and nobody to answer: it does not decide.
+                            session.Log.Warning("Card " + TaskId + ": ignored a click without a userid (message "
+                                + click.MsgId + "); still waiting.");
+                            continue;
                         }
-                        catch (OperationCanceledException)
+                        var decision = _v.Options.FirstOrDefault(o => KeyOf(o) == click.EventKey);
+                        if (decision == null)
                         {
-                            // Ctrl+C while this click was being handled: it decided nothing here, so it goes back to
-                            // the inbox for whoever receives next (the claim ends with this wait).
-                            session.Inbox.Add(click);
-                            throw;
+                            session.Log.Verbose("Card " + TaskId + ": ignored a click with the unknown key '"
+                                + click.EventKey + "' by " + click.UserId + ".");
+                            continue;
                         }
+                        if (!MayDecide(click.UserId))
+                        {
+                            refused++;
+                            session.Log.Verbose("Card " + TaskId + ": " + click.UserId + " clicked '" + decision
+                                + "' but is not an approver; still waiting.");
+                            await TryUpdateAsync(session, click, NotApproverCard(click.UserId),
+                                new[] { click.UserId }, ct).ConfigureAwait(false);
+                            continue;
+                        }
+                        var at = Inbox.SentAt(click);
+                        var result = new Approval
+                        {
+                            Decision = decision,
+                            Key = click.EventKey,
+                            DecidedBy = click.UserId,
+                            DecidedAt = at,
+                            TaskId = TaskId,
+                            ChatId = chatId,
+                            Title = _v.Title,
+                            Waited = click.ReceivedAt - sentAt < TimeSpan.Zero ? TimeSpan.Zero
+                                : click.ReceivedAt - sentAt,
+                            RefusedClicks = refused,
+                            SessionName = session.Name,
+                        };
+                        result.CardUpdated = await TryUpdateAsync(session, click,
+                            DecidedCard(decision, click.UserId, at), null, ct).ConfigureAwait(false);
+                        session.Log.Verbose("Card " + TaskId + ": " + result + ".");
+                        return result;
                     }
                     var state = session.State;
                     if (SessionStateMachine.IsClosed(state)) throw session.Unavailable();
@@ -293,7 +283,13 @@ namespace WecomPS
                 await CardSender.UpdateAsync(session, click, card, userIds, ct).ConfigureAwait(false);
                 return true;
             }
-            catch (OperationCanceledException) { throw; }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C while this click was being handled: it decided nothing here, so it goes back to the inbox
+                // for whoever receives next (the claim ends with this wait).
+                session.Inbox.Add(click);
+                throw;
+            }
             catch (WecomException e)
             {
                 session.Log.Warning("The card " + click.TaskId + " was not updated for "
