@@ -12,7 +12,7 @@ namespace WecomPS.Session
     public static class MonotonicClock
     {
         private static readonly DateTime Start = DateTime.UtcNow;
-        private static readonly long StartTimestamp = Stopwatch.GetTimestamp();
+        private static readonly long StartTicks = Ticks;
 
         /// <summary>TimeSpan ticks from an arbitrary start, the same for every session of the process.</summary>
         public static long Ticks
@@ -24,13 +24,6 @@ namespace WecomPS.Session
             }
         }
 
-        public static DateTime UtcNow
-        {
-            get
-            {
-                long d = Stopwatch.GetTimestamp() - StartTimestamp, f = Stopwatch.Frequency;
-                return Start.AddTicks(d / f * TimeSpan.TicksPerSecond + d % f * TimeSpan.TicksPerSecond / f);
-            }
-        }
+        public static DateTime UtcNow => Start.AddTicks(Ticks - StartTicks);
     }
 }
