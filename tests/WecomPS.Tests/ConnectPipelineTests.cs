@@ -17,65 +17,18 @@ namespace WecomPS.Tests
     /// bots only the last one connected.
     /// </summary>
     [Collection("PowerShell")]
-    public sealed class ConnectPipelineTests : IDisposable
+    public sealed class ConnectPipelineTests : PipedBotsTests
     {
-        private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-        private readonly WecomMockServer _server;
-        private readonly PowerShellHost _ps = new PowerShellHost();
-        private readonly List<(string Bot, string Secret)> _bots = new List<(string, string)>();
-
-        public ConnectPipelineTests()
-        {
-            var options = new MockServerOptions();
-            for (int i = 1; i <= 6; i++)
-            {
-                _bots.Add(("aibPipe" + i, "secret-" + i));
-                options.AdditionalBots["aibPipe" + i] = "secret-" + i;
-            }
-            _server = WecomMockServer.Start(options);
-        }
-
-        public void Dispose()
-        {
-            _ps.Dispose();
-            Assert.Empty(_server.Violations);
-            _server.Dispose();
-        }
-
         private Dictionary<string, object> Vars(Func<int, string> secretOf = null) => new Dictionary<string, object>
         {
             ["endpoint"] = _server.Endpoint,
-            ["bots"] = _bots.Select((b, i) =>
-            {
-                var o = new PSObject();
-                o.Properties.Add(new PSNoteProperty("BotId", b.Bot));
-                o.Properties.Add(new PSNoteProperty("Secret", secretOf?.Invoke(i + 1) ?? b.Secret));
-                return o;
-            }).ToArray(),
+            ["bots"] = Enumerable.Range(1, BotCount).Select(i => Bot(i, secret: secretOf?.Invoke(i))).ToArray(),
         };
 
         private static string[] Names(PsResult r) =>
             r.Output.Select(o => ((WecomSession)o.BaseObject).BotId).ToArray();
 
-        private string[] LiveBots() =>
-            _bots.Where(b => _server.SubscribedConnectionIdsOf(b.Bot).Count > 0).Select(b => b.Bot).ToArray();
-
-        /// <summary>
-        /// Runs the pipeline inside try/catch (a terminating error ends only its statement otherwise): the bot ids that
-        /// reached the end of it, in order, and the error it ended with.
-        /// </summary>
-        private (string[] Handed, ErrorRecord Error, PsResult Result) RunCatching(string pipeline,
-            Dictionary<string, object> vars)
-        {
-            var r = _ps.Run("$handed = [Collections.Generic.List[string]]::new(); $caught = $null\n"
-                + "try { " + pipeline + " | ForEach-Object { $handed.Add($_.BotId) } } catch { $caught = $_ }\n"
-                + "[pscustomobject]@{ Handed = $handed -join ','; Error = $caught }", vars);
-            var o = r.Output.Single();
-            var handed = ((string)o.Properties["Handed"].Value).Split(',', StringSplitOptions.RemoveEmptyEntries);
-            var error = o.Properties["Error"].Value is PSObject e ? e.BaseObject as ErrorRecord
-                : o.Properties["Error"].Value as ErrorRecord;
-            return (handed, error, r);
-        }
+        private string[] LiveBots() => AllBotIds.Where(Live).ToArray();
 
         /// <summary>The most subscribes the double held unanswered at once, from when it received each and when
         /// it sent each ack (decided at once, sent AckDelay later). The ack's send time is reckoned a little early:
@@ -102,9 +55,9 @@ namespace WecomPS.Tests
 
             Assert.Null(r.Terminating);
             Assert.Empty(r.Errors);
-            Assert.Equal(_bots.Select(b => b.Bot), Names(r));
+            Assert.Equal(AllBotIds, Names(r));
             Assert.All(r.Output, o => Assert.Equal(WecomSessionState.Connected, ((WecomSession)o.BaseObject).State));
-            Assert.Equal(_bots.Select(b => b.Bot), LiveBots());
+            Assert.Equal(AllBotIds, LiveBots());
             // Overlapped, and never more than the throttle: with 300 ms per ack three were always waiting together.
             Assert.Equal(3, MostSubscribesOutstanding());
             // The last bot piped in is the default, as after a loop, whichever finished last.
@@ -118,7 +71,7 @@ namespace WecomPS.Tests
             _server.Options.AckDelay = TimeSpan.FromMilliseconds(50);
             var r = _ps.Run("$bots | Connect-WecomBot -Endpoint $endpoint -ThrottleLimit 1 -PassThru", Vars());
             Assert.Null(r.Terminating);
-            Assert.Equal(_bots.Select(b => b.Bot), Names(r));
+            Assert.Equal(AllBotIds, Names(r));
             Assert.Equal(1, MostSubscribesOutstanding());
         }
 
@@ -128,7 +81,7 @@ namespace WecomPS.Tests
             var r = _ps.Run("$bots | Connect-WecomBot -Endpoint $endpoint", Vars());
             Assert.Null(r.Terminating);
             Assert.Empty(r.Output);
-            Assert.Equal(_bots.Select(b => b.Bot), LiveBots());
+            Assert.Equal(AllBotIds, LiveBots());
         }
 
         [Fact]
@@ -213,11 +166,11 @@ namespace WecomPS.Tests
         [Fact]
         public void PSCredential_objects_piped_in_are_bots_too()
         {
-            var creds = _bots.Take(2).Select(b =>
+            var creds = new[] { 1, 2 }.Select(i =>
             {
                 var s = new SecureString();
-                foreach (var c in b.Secret) s.AppendChar(c);
-                return new PSCredential(b.Bot, s);
+                foreach (var c in SecretOf(i)) s.AppendChar(c);
+                return new PSCredential(BotId(i), s);
             }).ToArray();
             var r = _ps.Run("$creds | Connect-WecomBot -Endpoint $endpoint -PassThru",
                 new Dictionary<string, object> { ["creds"] = creds, ["endpoint"] = _server.Endpoint });
@@ -241,9 +194,9 @@ namespace WecomPS.Tests
             var r = _ps.Run("$bots | ConvertTo-Csv | ConvertFrom-Csv | Connect-WecomBot -Endpoint $endpoint "
                 + "-PassThru -Verbose", Vars());
             Assert.Null(r.Terminating);
-            Assert.Equal(_bots.Select(b => b.Bot), Names(r));
+            Assert.Equal(AllBotIds, Names(r));
             Assert.Single(r.Verbose, v => v.Contains("plain text"));
-            Assert.DoesNotContain(r.AllText(), t => _bots.Any(b => t.Contains(b.Secret)));
+            Assert.DoesNotContain(r.AllText(), t => Enumerable.Range(1, BotCount).Any(i => t.Contains(SecretOf(i))));
         }
     }
 }

@@ -15,35 +15,8 @@ namespace WecomPS.Tests
     /// errors, Get-WecomSession, the double's live connections) against what the loop gives.
     /// </summary>
     [Collection("PowerShell")]
-    public sealed class HostileReviewConnectPipelineTests : IDisposable
+    public sealed class HostileReviewConnectPipelineTests : PipedBotsTests
     {
-        private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-        private readonly WecomMockServer _server;
-        private readonly PowerShellHost _ps = new PowerShellHost();
-
-        public HostileReviewConnectPipelineTests()
-        {
-            var options = new MockServerOptions();
-            for (int i = 1; i <= 6; i++) options.AdditionalBots["aibPipe" + i] = "secret-" + i;
-            _server = WecomMockServer.Start(options);
-        }
-
-        public void Dispose()
-        {
-            _ps.Dispose();
-            Assert.Empty(_server.Violations);
-            _server.Dispose();
-        }
-
-        private static PSObject Bot(int i, string name = null, string secret = null)
-        {
-            var o = new PSObject();
-            o.Properties.Add(new PSNoteProperty("BotId", "aibPipe" + i));
-            o.Properties.Add(new PSNoteProperty("Secret", secret ?? "secret-" + i));
-            if (name != null) o.Properties.Add(new PSNoteProperty("Name", name));
-            return o;
-        }
-
         private Dictionary<string, object> Vars(params PSObject[] bots) => new Dictionary<string, object>
         {
             ["endpoint"] = _server.Endpoint,
@@ -51,20 +24,11 @@ namespace WecomPS.Tests
             ["bots"] = bots,
         };
 
-        private bool Live(string bot) => _server.SubscribedConnectionIdsOf(bot).Count > 0;
-
-        /// <summary>The pipeline inside try/catch: the session names that reached its end, in order, and its error.
-        /// </summary>
+        /// <summary>The pipeline inside try/catch: the session names that reached its end, in order, and its
+        /// error.</summary>
         private (string[] Handed, ErrorRecord Error) RunCatching(string pipeline, Dictionary<string, object> vars)
         {
-            var r = _ps.Run("$handed = [Collections.Generic.List[string]]::new(); $caught = $null\n"
-                + "try { " + pipeline + " | ForEach-Object { $handed.Add($_.Name) } } catch { $caught = $_ }\n"
-                + "[pscustomobject]@{ Handed = $handed -join ','; Error = $caught }", vars);
-            Assert.True(r.Terminating == null, "script failed: " + r.Terminating);
-            var o = r.Output.Single();
-            var handed = ((string)o.Properties["Handed"].Value).Split(',', StringSplitOptions.RemoveEmptyEntries);
-            var error = o.Properties["Error"].Value is PSObject e ? e.BaseObject as ErrorRecord
-                : o.Properties["Error"].Value as ErrorRecord;
+            var (handed, error, _) = RunCatching(pipeline, vars, "Name");
             return (handed, error);
         }
 
