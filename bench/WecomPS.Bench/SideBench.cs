@@ -290,7 +290,7 @@ namespace WecomPS.Bench
                         peer.Command("gc", TimeSpan.FromMinutes(1));
                         Thread.Sleep(500);
                         long rss0 = ProcOf.Rss(peer.Pid);
-                        var r = peer.Command("idle " + file + " " + hb + " " + (o.Quick ? 90 : 240), TimeSpan.FromMinutes(10));
+                        var r = peer.Command("idle " + file + " " + hb, TimeSpan.FromMinutes(10));
                         var sinceConnected = Stopwatch.StartNew();
                         double cpuConnected = ProcOf.CpuSeconds(peer.Pid);
                         row.ConnectSeconds = r.GetProperty("seconds").GetDouble();
